@@ -84,9 +84,9 @@ export async function setup(): Promise<void> {
     '-c',
     'full_page_writes=off',
   ];
-  proc = asRoot
-    ? spawn('runuser', ['-u', 'postgres', '--', join(bin, 'postgres'), ...args], { stdio: 'ignore' })
-    : spawn(join(bin, 'postgres'), args, { stdio: 'ignore' });
+  // As root, start postgres directly under the postgres user's uid so that signals reach it (no runuser in between).
+  const ids = asRoot ? { uid: Number(idOf('-u')), gid: Number(idOf('-g')) } : {};
+  proc = spawn(join(bin, 'postgres'), args, { stdio: 'ignore', ...ids });
   const url = `postgres://entente@127.0.0.1:${port}/postgres`;
   const { default: pg } = await import('pg');
   const deadline = Date.now() + 30_000;
@@ -105,12 +105,16 @@ export async function setup(): Promise<void> {
   process.env.ENTENTE_TEST_PG_URL = url;
 }
 
+function idOf(flag: '-u' | '-g'): string {
+  return spawnSync('id', [flag, 'postgres'], { encoding: 'utf8' }).stdout.trim();
+}
+
 export async function teardown(): Promise<void> {
   if (proc) {
     const p = proc;
     await new Promise<void>((resolve) => {
       p.once('exit', () => resolve());
-      p.kill('SIGINT');
+      p.kill('SIGQUIT'); // immediate shutdown: the cluster is thrown away
       setTimeout(resolve, 10_000).unref();
     });
   }

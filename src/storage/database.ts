@@ -1,0 +1,68 @@
+/** Opens the database named by a URL (`sqlite:PATH`, `sqlite::memory:`, `postgres://…`) and migrates it. */
+import Sqlite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import pg from 'pg';
+import { EntenteError } from '../core/errors.js';
+import { migrationsFor, type DatabaseKind } from './migrations.js';
+import type { Database } from './schema.js';
+
+export interface OpenedDatabase {
+  readonly kind: DatabaseKind;
+  readonly db: Kysely<Database>;
+}
+
+export function parseDatabaseUrl(url: string): { kind: DatabaseKind; target: string } {
+  if (url.startsWith('sqlite:')) {
+    const target = url.slice('sqlite:'.length);
+    if (target === '')
+      throw new EntenteError(
+        'INVALID',
+        'DATABASE_URL "sqlite:" needs a file path, e.g. sqlite:./data/entente.db',
+      );
+    return { kind: 'sqlite', target };
+  }
+  if (url.startsWith('postgres://') || url.startsWith('postgresql://'))
+    return { kind: 'postgres', target: url };
+  throw new EntenteError('INVALID', 'DATABASE_URL must start with sqlite: or postgres://', {
+    url: redactUrl(url),
+  });
+}
+
+/** A URL fit for logs and error messages: never the password. */
+export function redactUrl(url: string): string {
+  return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
+}
+
+export async function openDatabase(url: string): Promise<OpenedDatabase> {
+  const { kind, target } = parseDatabaseUrl(url);
+  let db: Kysely<Database>;
+  if (kind === 'sqlite') {
+    const sqlite = new Sqlite(target);
+    sqlite.pragma('journal_mode = WAL');
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma('cache_size = -65536');
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  } else {
+    // int8 (bigserial) as JS number: sequences stay far below 2^53.
+    pg.types.setTypeParser(20, (v) => Number(v));
+    const pool = new pg.Pool({ connectionString: target, max: 10 });
+    db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  }
+  const migrator = new Migrator({ db, provider: migrationsFor(kind) });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    await db.destroy();
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new EntenteError(
+      'UNAVAILABLE',
+      `database migration ${failed ?? ''} failed: ${String(error)}`,
+      undefined,
+      {
+        cause: error,
+      },
+    );
+  }
+  return { kind, db };
+}

@@ -1,0 +1,54 @@
+/**
+ * Storage: the only place SQL lives. Offers `openStorage(url)` over SQLite (embedded default) or PostgreSQL,
+ * with one repository per aggregate. Rows never leave this module: repositories return plain domain records.
+ * Must not import services, HTTP, TAXII or CLI code.
+ */
+import { openDatabase } from './database.js';
+import type { DatabaseKind } from './migrations.js';
+import { CollectionRepository } from './collection-repository.js';
+import { ObjectRepository, type Clock } from './object-repository.js';
+
+export { parseDatabaseUrl, redactUrl } from './database.js';
+export type { DatabaseKind } from './migrations.js';
+export type { Collection } from './collection-repository.js';
+export { formatMicros } from './object-repository.js';
+export type {
+  Clock,
+  EntryQuery,
+  NewVersion,
+  StoredEntry,
+  StoredVersion,
+  VersionQuery,
+  WriteOutcome,
+  WritePolicy,
+} from './object-repository.js';
+export type { CollectionRepository } from './collection-repository.js';
+export type { ObjectRepository } from './object-repository.js';
+
+export interface Storage {
+  readonly kind: DatabaseKind;
+  readonly collections: CollectionRepository;
+  readonly objects: ObjectRepository;
+  close(): Promise<void>;
+}
+
+export interface StorageOptions {
+  /** Microseconds since the epoch; injectable for tests. */
+  readonly clock?: Clock;
+}
+
+const systemClock: Clock = () => {
+  // Date.now() has millisecond resolution; performance.now() adds the sub-millisecond part.
+  const origin = performance.timeOrigin * 1000;
+  return Math.floor(origin + performance.now() * 1000);
+};
+
+export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
+  const { kind, db } = await openDatabase(url);
+  return {
+    kind,
+    collections: new CollectionRepository(db),
+    objects: new ObjectRepository(db, kind, options.clock ?? systemClock),
+    close: () => db.destroy(),
+  };
+}

@@ -1,0 +1,413 @@
+/**
+ * Stored STIX object versions and their presence in collections.
+ *
+ * Writes happen in batches, each in one transaction. Within a transaction the writer holds the store's write
+ * lock (SQLite serialises writers by itself; on PostgreSQL a transaction-scoped advisory lock), so sequence
+ * numbers become visible in the order they were assigned: a reader paging by `seq` can never skip a row that
+ * commits later with a smaller number. `date_added` is taken under the same lock and never goes backwards.
+ */
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { DatabaseKind } from './migrations.js';
+import type { Database } from './schema.js';
+
+/** A version ready to store: the service has parsed and validated it. */
+export interface NewVersion {
+  readonly id: string;
+  readonly type: string;
+  readonly specVersion: string;
+  /** Sortable key of the version timestamp; '' for unversioned objects. */
+  readonly versionKey: string;
+  readonly version: string | null;
+  readonly createdByRef: string | null;
+  readonly markings: readonly string[] | null;
+  readonly revoked: boolean;
+  readonly rawHash: string;
+  /** Exact JSON text. */
+  readonly body: string;
+}
+
+export type WriteOutcome =
+  | { readonly status: 'added'; readonly dateAdded: string; readonly seq: number }
+  /** The same version (same content) is already in this collection: a success that changes nothing. */
+  | { readonly status: 'duplicate' }
+  /** Same id and version as a stored one, different content. */
+  | { readonly status: 'conflict'; readonly message: string }
+  /** Refused by the caller's version rules (e.g. revocation is final). */
+  | { readonly status: 'rejected'; readonly message: string };
+
+/** Decisions the storage layer leaves to the domain. */
+export interface WritePolicy {
+  /** Whether two bodies with different bytes are the same version content (e.g. canonical JSON equality). */
+  sameContent(storedBody: string, newBody: string): boolean;
+  /** Problems with adding `next` given the other versions of the same id (bodies); empty when fine. */
+  checkTransition(existingBodies: readonly string[], next: NewVersion): string[];
+}
+
+export interface StoredEntry {
+  readonly seq: number;
+  readonly collectionId: string;
+  readonly id: string;
+  readonly type: string;
+  readonly specVersion: string;
+  readonly versionKey: string;
+  readonly version: string | null;
+  readonly dateAdded: string;
+  readonly body: string;
+}
+
+export interface EntryQuery {
+  readonly collectionId: string;
+  readonly types?: readonly string[] | undefined;
+  readonly ids?: readonly string[] | undefined;
+  /** `last` (default): only the newest version of each object; `all`: every version. */
+  readonly versions?: 'last' | 'all' | undefined;
+  /** Exclusive lower bound on seq (keyset pagination). */
+  readonly afterSeq?: number | undefined;
+  readonly limit: number;
+}
+
+export interface VersionQuery {
+  readonly types?: readonly string[] | undefined;
+  readonly ids?: readonly string[] | undefined;
+  readonly versions?: 'last' | 'all' | undefined;
+  /** Keyset position: (id, versionKey) strictly after this. */
+  readonly after?: { readonly id: string; readonly versionKey: string } | undefined;
+  readonly limit: number;
+}
+
+export interface StoredVersion {
+  readonly id: string;
+  readonly type: string;
+  readonly versionKey: string;
+  readonly body: string;
+}
+
+export type Clock = () => number; // microseconds since the epoch
+
+const PG_WRITE_LOCK = 0x656e7465; // 'ente'
+const IN_CHUNK = 500;
+const INSERT_CHUNK = 200;
+
+export class ObjectRepository {
+  private lastDateAdded = '';
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly kind: DatabaseKind,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Stores a batch in one transaction. Outcomes are in input order. */
+  async writeBatch(
+    collectionId: string,
+    batch: readonly NewVersion[],
+    policy: WritePolicy,
+  ): Promise<WriteOutcome[]> {
+    if (batch.length === 0) return [];
+    return this.db.transaction().execute((trx) => this.writeInTransaction(trx, collectionId, batch, policy));
+  }
+
+  /** Runs `fn` in one transaction holding the write lock; `write` stores batches inside it (all-or-nothing). */
+  async inTransaction<T>(
+    fn: (
+      write: (
+        collectionId: string,
+        batch: readonly NewVersion[],
+        policy: WritePolicy,
+      ) => Promise<WriteOutcome[]>,
+    ) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction().execute((trx) => fn((c, b, p) => this.writeInTransaction(trx, c, b, p)));
+  }
+
+  private async writeInTransaction(
+    trx: Transaction<Database>,
+    collectionId: string,
+    batch: readonly NewVersion[],
+    policy: WritePolicy,
+  ): Promise<WriteOutcome[]> {
+    if (this.kind === 'postgres') await sql`select pg_advisory_xact_lock(${PG_WRITE_LOCK})`.execute(trx);
+    const dateAdded = await this.nextDateAdded(trx);
+    const ids = [...new Set(batch.map((v) => v.id))];
+
+    // What is already stored for these ids, globally and in this collection.
+    const stored = new Map<string, { rawHash: string }>(); // key id\0versionKey
+    const versionKeysById = new Map<string, string[]>();
+    const inCollection = new Set<string>(); // key id\0versionKey
+    const latestInCollection = new Map<string, { versionKey: string; seq: number }>();
+    for (const part of chunks(ids, IN_CHUNK)) {
+      const rows = await trx
+        .selectFrom('stix_versions')
+        .select(['id', 'version_key', 'raw_hash'])
+        .where('id', 'in', part)
+        .execute();
+      for (const r of rows) {
+        stored.set(key(r.id, r.version_key), { rawHash: r.raw_hash });
+        push(versionKeysById, r.id, r.version_key);
+      }
+      const entries = await trx
+        .selectFrom('collection_entries')
+        .select(['object_id', 'version_key', 'is_latest', 'seq'])
+        .where('collection_id', '=', collectionId)
+        .where('object_id', 'in', part)
+        .execute();
+      for (const e of entries) {
+        inCollection.add(key(e.object_id, e.version_key));
+        if (e.is_latest === 1)
+          latestInCollection.set(e.object_id, { versionKey: e.version_key, seq: Number(e.seq) });
+      }
+    }
+
+    const outcomes: WriteOutcome[] = [];
+    const newVersions: NewVersion[] = [];
+    const newEntries: NewVersion[] = [];
+    const bodiesInBatch = new Map<string, string>(); // key -> body, for versions first seen in this batch
+    const demote: number[] = []; // seqs that stop being latest
+    const latestInBatch = new Map<string, NewVersion>(); // entries in this batch that are the newest so far
+
+    for (const v of batch) {
+      const k = key(v.id, v.versionKey);
+      const known = stored.get(k);
+      const batchBody = bodiesInBatch.get(k);
+      if (known !== undefined || batchBody !== undefined) {
+        let same: boolean;
+        if (batchBody !== undefined) same = batchBody === v.body || policy.sameContent(batchBody, v.body);
+        else if (known!.rawHash === v.rawHash) same = true;
+        else same = policy.sameContent(await this.bodyOf(trx, v.id, v.versionKey), v.body);
+        if (!same) {
+          outcomes.push({
+            status: 'conflict',
+            message:
+              v.versionKey === ''
+                ? `${v.id} is already stored with different content (objects without a version cannot change)`
+                : `${v.id} version ${v.version ?? v.versionKey} is already stored with different content`,
+          });
+          continue;
+        }
+        if (inCollection.has(k)) {
+          outcomes.push({ status: 'duplicate' });
+          continue;
+        }
+      } else {
+        // A new version: the domain's version rules, against every other version of this id.
+        const others = versionKeysById.get(v.id) ?? [];
+        if (others.length > 0) {
+          const bodies: string[] = [];
+          for (const vk of others)
+            bodies.push(bodiesInBatch.get(key(v.id, vk)) ?? (await this.bodyOf(trx, v.id, vk)));
+          const problems = policy.checkTransition(bodies, v);
+          if (problems.length > 0) {
+            outcomes.push({ status: 'rejected', message: problems.join('; ') });
+            continue;
+          }
+        }
+        stored.set(k, { rawHash: v.rawHash });
+        bodiesInBatch.set(k, v.body);
+        push(versionKeysById, v.id, v.versionKey);
+        newVersions.push(v);
+      }
+      // Add to the collection, keeping track of which entry is the newest version of its object.
+      inCollection.add(k);
+      newEntries.push(v);
+      const currentBatchLatest = latestInBatch.get(v.id);
+      const currentStoredLatest = latestInCollection.get(v.id);
+      const newestKey = currentBatchLatest?.versionKey ?? currentStoredLatest?.versionKey;
+      if (newestKey === undefined || v.versionKey > newestKey) {
+        latestInBatch.set(v.id, v);
+        if (currentBatchLatest === undefined && currentStoredLatest !== undefined)
+          demote.push(currentStoredLatest.seq);
+      }
+      outcomes.push({ status: 'added', dateAdded, seq: 0 });
+    }
+
+    for (const part of chunks(newVersions, INSERT_CHUNK)) {
+      await trx
+        .insertInto('stix_versions')
+        .values(
+          part.map((v) => ({
+            id: v.id,
+            version_key: v.versionKey,
+            type: v.type,
+            spec_version: v.specVersion,
+            version: v.version,
+            created_by_ref: v.createdByRef,
+            markings: v.markings === null ? null : JSON.stringify([...v.markings].sort()),
+            revoked: v.revoked ? 1 : 0,
+            raw_hash: v.rawHash,
+            body: v.body,
+          })),
+        )
+        .execute();
+    }
+    for (const part of chunks(demote, IN_CHUNK)) {
+      await trx.updateTable('collection_entries').set({ is_latest: 0 }).where('seq', 'in', part).execute();
+    }
+    const seqs: number[] = [];
+    for (const part of chunks(newEntries, INSERT_CHUNK)) {
+      const rows = await trx
+        .insertInto('collection_entries')
+        .values(
+          part.map((v) => ({
+            collection_id: collectionId,
+            object_id: v.id,
+            version_key: v.versionKey,
+            type: v.type,
+            spec_version: v.specVersion,
+            date_added: dateAdded,
+            is_latest: latestInBatch.get(v.id) === v ? 1 : 0,
+          })),
+        )
+        .returning('seq')
+        .execute();
+      for (const r of rows) seqs.push(Number(r.seq));
+    }
+    // Fill in the sequence numbers of the added outcomes, in order.
+    let s = 0;
+    return outcomes.map((o) => (o.status === 'added' ? { ...o, seq: seqs[s++] ?? 0 } : o));
+  }
+
+  private async bodyOf(trx: Transaction<Database>, id: string, versionKey: string): Promise<string> {
+    const row = await trx
+      .selectFrom('stix_versions')
+      .select('body')
+      .where('id', '=', id)
+      .where('version_key', '=', versionKey)
+      .executeTakeFirstOrThrow();
+    return row.body;
+  }
+
+  /** A date_added for this transaction: now, in microseconds, never earlier than any stored one. */
+  private async nextDateAdded(trx: Transaction<Database>): Promise<string> {
+    const now = formatMicros(this.clock());
+    if (this.lastDateAdded === '' || this.kind === 'postgres') {
+      // Other processes may write too: look at the newest stored entry (the write lock is held).
+      const row = await trx
+        .selectFrom('collection_entries')
+        .select('date_added')
+        .orderBy('seq', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (row && row.date_added > this.lastDateAdded) this.lastDateAdded = row.date_added;
+    }
+    if (now > this.lastDateAdded) this.lastDateAdded = now;
+    return this.lastDateAdded;
+  }
+
+  /** Entries of one collection in `seq` order, joined with their bodies. */
+  async listEntries(q: EntryQuery): Promise<StoredEntry[]> {
+    let query = this.db
+      .selectFrom('collection_entries as e')
+      .innerJoin('stix_versions as v', (j) =>
+        j.onRef('v.id', '=', 'e.object_id').onRef('v.version_key', '=', 'e.version_key'),
+      )
+      .select([
+        'e.seq',
+        'e.collection_id',
+        'e.object_id',
+        'e.type',
+        'e.spec_version',
+        'e.version_key',
+        'e.date_added',
+        'v.version',
+        'v.body',
+      ])
+      .where('e.collection_id', '=', q.collectionId);
+    if ((q.versions ?? 'last') === 'last') query = query.where('e.is_latest', '=', 1);
+    if (q.types && q.types.length > 0) query = query.where('e.type', 'in', [...q.types]);
+    if (q.ids && q.ids.length > 0) query = query.where('e.object_id', 'in', [...q.ids]);
+    if (q.afterSeq !== undefined) query = query.where('e.seq', '>', q.afterSeq);
+    const rows = await query.orderBy('e.seq').limit(q.limit).execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      collectionId: r.collection_id,
+      id: r.object_id,
+      type: r.type,
+      specVersion: r.spec_version,
+      versionKey: r.version_key,
+      version: r.version,
+      dateAdded: r.date_added,
+      body: r.body,
+    }));
+  }
+
+  /** Stored versions across all collections, in (id, version) order; `last` keeps each object's newest. */
+  async listVersions(q: VersionQuery): Promise<StoredVersion[]> {
+    let query = this.db
+      .selectFrom('stix_versions as v')
+      .select(['v.id', 'v.type', 'v.version_key', 'v.body']);
+    if ((q.versions ?? 'last') === 'last') {
+      query = query.where(({ not, exists, selectFrom }) =>
+        not(
+          exists(
+            selectFrom('stix_versions as n')
+              .select('n.id')
+              .whereRef('n.id', '=', 'v.id')
+              .whereRef('n.version_key', '>', 'v.version_key'),
+          ),
+        ),
+      );
+    }
+    if (q.types && q.types.length > 0) query = query.where('v.type', 'in', [...q.types]);
+    if (q.ids && q.ids.length > 0) query = query.where('v.id', 'in', [...q.ids]);
+    if (q.after) {
+      const after = q.after;
+      query = query.where(({ or, and, eb }) =>
+        or([
+          eb('v.id', '>', after.id),
+          and([eb('v.id', '=', after.id), eb('v.version_key', '>', after.versionKey)]),
+        ]),
+      );
+    }
+    const rows = await query.orderBy('v.id').orderBy('v.version_key').limit(q.limit).execute();
+    return rows.map((r) => ({ id: r.id, type: r.type, versionKey: r.version_key, body: r.body }));
+  }
+
+  /** Object counts by type: distinct objects (latest versions) and all stored versions. */
+  async countByType(collectionId?: string): Promise<{ type: string; objects: number; versions: number }[]> {
+    if (collectionId !== undefined) {
+      const rows = await this.db
+        .selectFrom('collection_entries')
+        .select(({ fn }) => [
+          'type',
+          fn.countAll<number | string>().as('versions'),
+          fn.sum<number | string>('is_latest').as('objects'),
+        ])
+        .where('collection_id', '=', collectionId)
+        .groupBy('type')
+        .orderBy('type')
+        .execute();
+      return rows.map((r) => ({ type: r.type, objects: Number(r.objects), versions: Number(r.versions) }));
+    }
+    const rows = await this.db
+      .selectFrom('stix_versions')
+      .select(({ fn }) => [
+        'type',
+        fn.countAll<number | string>().as('versions'),
+        fn.count<number | string>('id').distinct().as('objects'),
+      ])
+      .groupBy('type')
+      .orderBy('type')
+      .execute();
+    return rows.map((r) => ({ type: r.type, objects: Number(r.objects), versions: Number(r.versions) }));
+  }
+}
+
+const key = (id: string, versionKey: string): string => `${id}\u0000${versionKey}`;
+
+function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
+  const list = map.get(k);
+  if (list) list.push(v);
+  else map.set(k, [v]);
+}
+
+function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
+  for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/** RFC 3339 UTC with exactly six fractional digits. */
+export function formatMicros(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const iso = new Date(ms).toISOString(); // …SS.mmmZ
+  const extra = String(Math.floor(micros) % 1000).padStart(3, '0');
+  return `${iso.slice(0, -1)}${extra}Z`;
+}
