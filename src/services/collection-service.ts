@@ -1,0 +1,47 @@
+/** Collections by id or alias; named collections are created on first use with a stable id. */
+import { EntenteError, notFound } from '../core/errors.js';
+import { uuidv5 } from '../core/stix/index.js';
+import type { Collection, Storage } from '../storage/index.js';
+
+/** Namespace for Entente's own name-based ids (UUIDv5). */
+export const ENTENTE_NAMESPACE = '6f0c1a52-5b0e-4c53-9a57-0d4a3c1e2f10';
+
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
+const ALIAS_RE = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+
+export class CollectionService {
+  constructor(
+    private readonly storage: Storage,
+    private readonly now: () => string,
+  ) {}
+
+  list(): Promise<Collection[]> {
+    return this.storage.collections.list();
+  }
+
+  async get(idOrAlias: string): Promise<Collection> {
+    const c = await this.storage.collections.get(idOrAlias);
+    if (!c) throw notFound(`no collection "${idOrAlias}"`);
+    return c;
+  }
+
+  /** The collection with this id or alias; an unknown alias creates it (id = UUIDv5 of the alias). */
+  async ensure(idOrAlias: string, title?: string, description?: string): Promise<Collection> {
+    const existing = await this.storage.collections.get(idOrAlias);
+    if (existing) return existing;
+    if (UUID_RE.test(idOrAlias)) throw notFound(`no collection "${idOrAlias}"`);
+    if (!ALIAS_RE.test(idOrAlias)) {
+      throw new EntenteError(
+        'INVALID',
+        `collection name "${idOrAlias}" must be lower-case letters, digits, '.', '_' or '-' (at most 64)`,
+      );
+    }
+    return this.storage.collections.ensure({
+      id: uuidv5(ENTENTE_NAMESPACE, `collection:${idOrAlias}`),
+      title: title ?? idOrAlias,
+      description: description ?? null,
+      alias: idOrAlias,
+      createdAt: this.now(),
+    });
+  }
+}

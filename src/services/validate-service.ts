@@ -1,0 +1,85 @@
+/** Validation of a bundle stream without storing anything (the CLI `validate` verb). */
+import { createHash } from 'node:crypto';
+import type { Problem } from '../core/errors.js';
+import { ScanError, type ScannerLimits } from '../core/json/bundle-scanner.js';
+import { scanStream } from '../core/json/scan-stream.js';
+import { canonicalJson, isScoType, type ValidateOptions } from '../core/stix/index.js';
+import { parseAndValidate } from './ingest-service.js';
+
+export interface ValidationReport {
+  readonly objects: number;
+  readonly valid: number;
+  readonly errors: number;
+  readonly warnings: number;
+  readonly fatal: { readonly message: string; readonly offset: number } | undefined;
+  readonly problems: readonly Problem[];
+  readonly problemsOmitted: number;
+  readonly bytes: number;
+}
+
+export async function validateStream(
+  source: AsyncIterable<Uint8Array>,
+  options: ValidateOptions & { limits?: Partial<ScannerLimits>; maxProblems?: number } = {},
+): Promise<ValidationReport> {
+  const maxProblems = options.maxProblems ?? 1000;
+  const problems: Problem[] = [];
+  let omitted = 0;
+  let objects = 0;
+  let valid = 0;
+  let errors = 0;
+  let warnings = 0;
+  let bytes = 0;
+  let fatal: ValidationReport['fatal'];
+  // id + version -> content hash and where it was first seen, to catch duplicate ids with different bodies.
+  const seen = new Map<string, { hash: string; path: string }>();
+  const add = (p: Problem): void => {
+    if (p.severity === 'error') errors++;
+    else warnings++;
+    if (problems.length < maxProblems) problems.push(p);
+    else omitted++;
+  };
+  try {
+    for await (const event of scanStream(source, options.limits, (n) => (bytes += n))) {
+      if (event.kind === 'header') {
+        if (event.key === 'type' && event.value !== 'bundle') {
+          throw new ScanError(
+            `not a STIX bundle: "type" is ${JSON.stringify(event.value)}, expected "bundle"`,
+            0,
+          );
+        }
+        continue;
+      }
+      objects++;
+      const path = `$.objects[${event.index}]`;
+      if (event.kind === 'rejected') {
+        add({ path, message: event.message, severity: 'error', rule: event.rule });
+        continue;
+      }
+      const result = parseAndValidate(event.bytes, path, event.offset, options);
+      result.problems.forEach(add);
+      if (result.value === undefined) continue;
+      const obj = result.value as { id: string; type: string; modified?: string; created?: string };
+      const versionKey = isScoType(obj.type) ? '' : (obj.modified ?? obj.created ?? '');
+      const key = `${obj.id}\u0000${versionKey}`;
+      const hash = createHash('sha256').update(canonicalJson(result.value)).digest('base64');
+      const before = seen.get(key);
+      if (before && before.hash !== hash) {
+        add({
+          path,
+          objectId: obj.id,
+          message: `same id and version as ${before.path} but different content`,
+          severity: 'error',
+          rule: 'conflict',
+        });
+        continue;
+      }
+      if (!before) seen.set(key, { hash, path });
+      valid++;
+    }
+  } catch (err) {
+    if (!(err instanceof ScanError)) throw err;
+    fatal = { message: err.message, offset: err.offset };
+    add({ path: '$', message: err.message, severity: 'error', rule: 'json' });
+  }
+  return { objects, valid, errors, warnings, fatal, problems, problemsOmitted: omitted, bytes };
+}
