@@ -1,0 +1,131 @@
+/**
+ * Import benchmark: the whole ATT&CK Enterprise bundle (24,772 objects, 48 MiB), end to end (read, split, parse,
+ * validate, store), into a fresh SQLite file and a fresh PostgreSQL database, beside the reference costs measured in
+ * the same run: reading the file, and reading + JSON.parse of the whole document (what any importer must pay).
+ * Each case runs in its own child process (so peak RSS is that case's alone), 3 times; the median is reported.
+ *
+ *   npm run bench:import            (PostgreSQL from /usr/lib/postgresql/*, started and thrown away)
+ */
+import { spawnSync } from 'node:child_process';
+import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServices } from '../src/services/index.js';
+import { openStorage } from '../src/storage/index.js';
+import { validateOptions } from '../src/main.js';
+import { findPgBin, startThrowawayPostgres } from '../test/support/postgres.js';
+
+const here = fileURLToPath(import.meta.url);
+const file = resolve(here, '..', '..', '..', 'shared', 'data', 'attack', 'enterprise-attack.json');
+const RUNS = 3;
+
+interface Result {
+  seconds: number;
+  objects: number;
+  maxRssMb: number;
+}
+
+async function runCase(name: string, arg: string | undefined): Promise<Result> {
+  const t0 = performance.now();
+  let objects = 0;
+  if (name === 'read') {
+    for await (const c of createReadStream(file, { highWaterMark: 1 << 20 }))
+      objects += (c as Buffer).length > 0 ? 0 : 0;
+    objects = 24_772;
+  } else if (name === 'json-parse') {
+    objects = (JSON.parse(readFileSync(file, 'utf8')) as { objects: unknown[] }).objects.length;
+  } else if (name === 'sqlite' || name === 'postgres') {
+    const dir = name === 'sqlite' ? mkdtempSync(join(tmpdir(), 'entente-bench-')) : undefined;
+    const url = dir ? `sqlite:${join(dir, 'b.db')}` : arg!;
+    const storage = await openStorage(url);
+    const services = createServices(storage, validateOptions());
+    const c = await services.collections.ensure('attack');
+    const started = performance.now();
+    const report = await services.ingest.importStream(createReadStream(file, { highWaterMark: 1 << 20 }), {
+      collectionId: c.id,
+    });
+    const seconds = (performance.now() - started) / 1000;
+    await storage.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    if (report.added !== 24_772)
+      throw new Error(
+        `expected 24,772 added, got ${JSON.stringify({ ...report, problems: report.problems.slice(0, 3) })}`,
+      );
+    return { seconds, objects: report.added, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  }
+  return {
+    seconds: (performance.now() - t0) / 1000,
+    objects,
+    maxRssMb: process.resourceUsage().maxRSS / 1024,
+  };
+}
+
+function child(name: string, arg?: string): Result {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', here, '--case', name, ...(arg ? [arg] : [])], {
+    encoding: 'utf8',
+  });
+  if (r.status !== 0) throw new Error(`case ${name} failed: ${r.stderr}`);
+  return JSON.parse(r.stdout.trim().split('\n').at(-1)!) as Result;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+async function main(): Promise<void> {
+  const i = process.argv.indexOf('--case');
+  if (i >= 0) {
+    const r = await runCase(process.argv[i + 1]!, process.argv[i + 2]);
+    process.stdout.write(`${JSON.stringify(r)}\n`);
+    return;
+  }
+  const pgBin = process.env.ENTENTE_BENCH_PG_URL ? undefined : findPgBin();
+  const pg = pgBin ? await startThrowawayPostgres(pgBin, { durable: true }) : undefined;
+  const pgBase = process.env.ENTENTE_BENCH_PG_URL ?? pg?.url;
+  const cases: [string, (run: number) => string | undefined][] = [
+    ['read', () => undefined],
+    ['json-parse', () => undefined],
+    ['sqlite', () => undefined],
+  ];
+  if (pgBase) {
+    const { default: pgm } = await import('pg');
+    cases.push([
+      'postgres',
+      (run) => {
+        const u = new URL(pgBase);
+        u.pathname = `/bench_${run}`;
+        return u.toString();
+      },
+    ]);
+    const client = new pgm.Client({ connectionString: pgBase });
+    await client.connect();
+    for (let run = 0; run < RUNS; run++)
+      await client
+        .query(`drop database if exists bench_${run}`)
+        .then(() => client.query(`create database bench_${run}`));
+    await client.end();
+  }
+  console.log(
+    `# import benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'} — node ${process.version}`,
+  );
+  console.log(`file: ${file} (${(readFileSync(file).length / 1048576).toFixed(1)} MiB)\n`);
+  console.log('| case | median s | objects/s | peak RSS MiB | runs (s) |');
+  console.log('|---|---:|---:|---:|---|');
+  const results: Record<string, number> = {};
+  for (const [name, argOf] of cases) {
+    const runs = Array.from({ length: RUNS }, (_, run) => child(name, argOf(run)));
+    const s = median(runs.map((r) => r.seconds));
+    results[name] = s;
+    console.log(
+      `| ${name} | ${s.toFixed(3)} | ${Math.round(24_772 / s).toLocaleString('en-US')} | ${Math.max(...runs.map((r) => r.maxRssMb)).toFixed(0)} | ${runs.map((r) => r.seconds.toFixed(3)).join(', ')} |`,
+    );
+  }
+  const parse = results['json-parse']!;
+  console.log(
+    `\nratios: sqlite import / (read + JSON.parse of the whole file) = ${(results.sqlite! / parse).toFixed(2)}`,
+  );
+  if (results.postgres)
+    console.log(`        postgres import / (read + JSON.parse) = ${(results.postgres / parse).toFixed(2)}`);
+  await pg?.stop();
+}
+
+await main();

@@ -1,0 +1,158 @@
+/**
+ * The CLI end to end: the built `entente` binary (bin/entente.js → dist/) against real files and a real
+ * SQLite database, as a user would run it.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '..', '..');
+const attack = resolve(root, '..', 'shared', 'data', 'attack', 'enterprise-attack.json');
+const bin = join(root, 'bin', 'entente.js');
+
+function entente(args: string[], input?: string) {
+  const r = spawnSync(process.execPath, [bin, ...args], {
+    encoding: 'utf8',
+    input,
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'entente-cli-'));
+
+describe('entente CLI', () => {
+  const dir = tmp();
+  const db = `sqlite:${join(dir, 'e.db')}`;
+
+  it('imports the whole ATT&CK Enterprise bundle with a summary, and stats counts it', () => {
+    const r = entente(['--db', db, 'import', attack, '--collection', 'attack', '--json']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report).toMatchObject({ received: 24_772, added: 24_772, rejected: 0, conflicts: 0 });
+    const stats = JSON.parse(entente(['--db', db, 'stats', '--json']).stdout);
+    expect(stats.objects).toBe(24_772);
+    expect(stats.byType.find((t: { type: string }) => t.type === 'intrusion-set').objects).toBe(187);
+    expect(stats.collections[0]).toMatchObject({ alias: 'attack', objects: 24_772 });
+  });
+
+  it('re-importing is a no-op', () => {
+    const r = entente(['--db', db, 'import', attack, '-c', 'attack', '--json']);
+    expect(JSON.parse(r.stdout)).toMatchObject({ added: 0, duplicates: 24_772 });
+  });
+
+  it('exports a filtered set as a bundle that imports back unchanged', () => {
+    const out = join(dir, 'groups.json');
+    const r = entente([
+      '--db',
+      db,
+      'export',
+      '--collection',
+      'attack',
+      '--type',
+      'intrusion-set',
+      '--out',
+      out,
+    ]);
+    expect(r.code).toBe(0);
+    const b = JSON.parse(readFileSync(out, 'utf8'));
+    expect(b.type).toBe('bundle');
+    expect(b.objects).toHaveLength(187);
+    const original = JSON.parse(readFileSync(attack, 'utf8')).objects.filter(
+      (o: { type: string }) => o.type === 'intrusion-set',
+    );
+    expect(new Set(b.objects.map((o: { id: string }) => o.id))).toEqual(
+      new Set(original.map((o: { id: string }) => o.id)),
+    );
+    const back = entente(['--db', `sqlite:${join(dir, 'other.db')}`, 'import', out, '--json']);
+    expect(JSON.parse(back.stdout)).toMatchObject({ added: 187, rejected: 0 });
+  });
+
+  it('imports from stdin', () => {
+    const b = JSON.stringify({
+      type: 'bundle',
+      id: 'bundle--6f1c9b8e-9e9e-4e3e-8d7a-1b2c3d4e5f60',
+      objects: [],
+    });
+    const r = entente(['--db', db, 'import', '-', '--json'], b);
+    expect(r.code).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ received: 0 });
+  });
+
+  it('validate: exit 0 on a valid bundle, 1 with every problem on an invalid one', () => {
+    const ok = entente(['validate', attack]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/^valid: .*24,772 objects, 0 errors/);
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        type: 'bundle',
+        id: 'bundle--6f1c9b8e-9e9e-4e3e-8d7a-1b2c3d4e5f60',
+        objects: [
+          {
+            type: 'malware',
+            id: 'malware--nope',
+            spec_version: '2.1',
+            created: '2021-01-01',
+            modified: '2021-01-01T00:00:00Z',
+            is_family: 'yes',
+          },
+        ],
+      }),
+    );
+    const r = entente(['validate', bad, '--json']);
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout);
+    expect(report.ok).toBe(false);
+    const paths = report.problems.map((p: { path: string }) => p.path);
+    expect(paths).toEqual(
+      expect.arrayContaining(['$.objects[0].id', '$.objects[0].created', '$.objects[0].is_family']),
+    );
+    const human = entente(['validate', bad]);
+    expect(human.stdout).toMatch(/INVALID/);
+    expect(human.stdout).toMatch(/malware--nope \$\.objects\[0\]\.id/);
+  });
+
+  it('clear errors for a missing file, malformed JSON and a bad database URL', () => {
+    expect(entente(['import', join(dir, 'missing.json'), '--db', db])).toMatchObject({ code: 2 });
+    const junk = join(dir, 'junk.json');
+    writeFileSync(junk, '{"type":"bundle","objects":[{"a":1},');
+    const r = entente(['--db', db, 'import', junk]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/truncated/);
+    const u = entente(['--db', 'mysql://x', 'stats']);
+    expect(u.code).toBe(2);
+    expect(u.stderr).toMatch(/DATABASE_URL must start with sqlite: or postgres/);
+    expect(entente(['no-such-verb']).code).toBe(2);
+  });
+
+  it('serve answers health and stats', async () => {
+    const child = spawn(process.execPath, [bin, '--db', db, 'serve', '--port', '0'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    try {
+      const url = await new Promise<string>((res, rej) => {
+        let out = '';
+        child.stdout.on('data', (d: Buffer) => {
+          out += d.toString();
+          const m = /listening on (http:\/\/\S+)/.exec(out);
+          if (m) res(m[1]!);
+        });
+        child.once('exit', (code) => rej(new Error(`serve exited ${code}`)));
+      });
+      const health = (await (await fetch(`${url}/health`)).json()) as { status: string };
+      expect(health.status).toBe('ok');
+      const stats = (await (await fetch(`${url}/api/stats`)).json()) as { objects: number };
+      expect(stats.objects).toBeGreaterThanOrEqual(24_772);
+      const missing = await fetch(`${url}/api/nope`);
+      expect(missing.status).toBe(404);
+      expect(((await missing.json()) as { error: { code: string } }).error.code).toBe('NOT_FOUND');
+    } finally {
+      child.kill('SIGTERM');
+    }
+  });
+});
