@@ -38,6 +38,8 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
   let db: Kysely<Database>;
   if (kind === 'sqlite') {
     const sqlite = new Sqlite(target);
+    // 16 KiB pages: STIX bodies are often several KiB; smaller pages spill them into overflow chains (2-3x slower import).
+    sqlite.pragma('page_size = 16384');
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
