@@ -5,6 +5,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { checkPattern } from './core/pattern/index.js';
 import type { ValidateOptions } from './core/stix/index.js';
 import { buildHttpApp } from './http/app.js';
 import { createServices, type Services } from './services/index.js';
@@ -46,8 +47,15 @@ export interface Node {
   close(): Promise<void>;
 }
 
+/** Validation as the node applies it: STIX patterns are parsed by the pattern engine (other pattern types pass). */
 export function validateOptions(): ValidateOptions {
-  return {};
+  return {
+    checkPattern: (pattern, patternType) => {
+      if (patternType !== 'stix') return undefined;
+      const r = checkPattern(pattern);
+      return r.ok ? undefined : `${r.error.message} (line ${r.error.line}, column ${r.error.column})`;
+    },
+  };
 }
 
 export async function createNode(config: Config): Promise<Node> {

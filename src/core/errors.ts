@@ -10,6 +10,10 @@ export type ErrorCode =
   | 'CONFLICT'
   | 'TOO_LARGE'
   | 'UNSUPPORTED'
+  /** The caller accepts no representation we can produce (content negotiation). */
+  | 'NOT_ACCEPTABLE'
+  /** Well-formed request whose content cannot be processed (e.g. a TAXII envelope that is not one). */
+  | 'UNPROCESSABLE'
   | 'UNAVAILABLE'
   | 'INTERNAL';
 

@@ -7,6 +7,8 @@ import { openDatabase } from './database.js';
 import type { DatabaseKind } from './migrations.js';
 import { CollectionRepository } from './collection-repository.js';
 import { ObjectRepository, type Clock } from './object-repository.js';
+import { PrincipalRepository } from './principal-repository.js';
+import { TaxiiRepository } from './taxii-repository.js';
 
 export { parseDatabaseUrl, redactUrl } from './database.js';
 export type { DatabaseKind } from './migrations.js';
@@ -24,11 +26,24 @@ export type {
 } from './object-repository.js';
 export type { CollectionRepository } from './collection-repository.js';
 export type { ObjectRepository } from './object-repository.js';
+export type { PrincipalRepository, Permission, StoredToken, StoredUser } from './principal-repository.js';
+export type {
+  NewStatus,
+  StatusObjectOutcome,
+  StoredStatus,
+  TaxiiEntry,
+  TaxiiEntryQuery,
+  TaxiiRepository,
+  VersionSelector,
+} from './taxii-repository.js';
+export type { Visibility } from './visibility.js';
 
 export interface Storage {
   readonly kind: DatabaseKind;
   readonly collections: CollectionRepository;
   readonly objects: ObjectRepository;
+  readonly taxii: TaxiiRepository;
+  readonly principals: PrincipalRepository;
   close(): Promise<void>;
 }
 
@@ -49,6 +64,8 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
     kind,
     collections: new CollectionRepository(db),
     objects: new ObjectRepository(db, kind, options.clock ?? systemClock),
+    taxii: new TaxiiRepository(db),
+    principals: new PrincipalRepository(db),
     close: () => db.destroy(),
   };
 }

@@ -1,5 +1,6 @@
 /** Schema migrations, in code, run on start. Each one works on SQLite and PostgreSQL alike. */
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { sharingMigration } from './sharing-migration.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -55,6 +56,82 @@ const m001 = (dialect: DatabaseKind): Migration => ({
   },
 });
 
+/** TAXII: status resources, principals, API tokens, collection permissions, settings; the object-id index. */
+const m002: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('taxii_statuses')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('collection_id', 'text', (c) => c.notNull())
+      .addColumn('principal_id', 'text', (c) => c.notNull())
+      .addColumn('request_timestamp', 'text', (c) => c.notNull())
+      .addColumn('total_count', 'integer', (c) => c.notNull())
+      .addColumn('success_count', 'integer', (c) => c.notNull())
+      .addColumn('failure_count', 'integer', (c) => c.notNull())
+      .addColumn('pending_count', 'integer', (c) => c.notNull())
+      .addColumn('expires_at', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createIndex('taxii_statuses_expiry_idx')
+      .on('taxii_statuses')
+      .column('expires_at')
+      .execute();
+    await db.schema
+      .createTable('taxii_status_objects')
+      .addColumn('status_id', 'text', (c) => c.notNull().references('taxii_statuses.id').onDelete('cascade'))
+      .addColumn('idx', 'integer', (c) => c.notNull())
+      .addColumn('object_id', 'text', (c) => c.notNull())
+      .addColumn('version', 'text')
+      .addColumn('success', 'integer', (c) => c.notNull())
+      .addColumn('message', 'text')
+      .addPrimaryKeyConstraint('taxii_status_objects_pk', ['status_id', 'idx'])
+      .execute();
+    await db.schema
+      .createTable('principals')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('name', 'text', (c) => c.notNull().unique())
+      .addColumn('password_hash', 'text')
+      .addColumn('roles', 'text', (c) => c.notNull())
+      .addColumn('organization_id', 'text')
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('disabled', 'integer', (c) => c.notNull().defaultTo(0))
+      .execute();
+    await db.schema
+      .createTable('api_tokens')
+      .addColumn('id', 'text', (c) => c.primaryKey())
+      .addColumn('principal_id', 'text', (c) => c.notNull().references('principals.id').onDelete('cascade'))
+      .addColumn('label', 'text', (c) => c.notNull())
+      .addColumn('token_hash', 'text', (c) => c.notNull().unique())
+      .addColumn('created_at', 'text', (c) => c.notNull())
+      .addColumn('expires_at', 'text')
+      .addColumn('revoked_at', 'text')
+      .execute();
+    await db.schema
+      .createTable('collection_permissions')
+      .addColumn('principal_id', 'text', (c) => c.notNull())
+      .addColumn('collection_id', 'text', (c) => c.notNull().references('collections.id').onDelete('cascade'))
+      .addColumn('can_read', 'integer', (c) => c.notNull())
+      .addColumn('can_write', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('collection_permissions_pk', ['principal_id', 'collection_id'])
+      .execute();
+    await db.schema
+      .createTable('settings')
+      .addColumn('key', 'text', (c) => c.primaryKey())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .execute();
+    // objects/{id}/, versions/ and match[id] look objects up by id within a collection.
+    await db.schema
+      .createIndex('collection_entries_object_idx')
+      .on('collection_entries')
+      .columns(['collection_id', 'object_id', 'seq'])
+      .execute();
+  },
+};
+
+/** Sharing rules (docs/sharing.md): organisations, sharing groups, audit log, per-version access facts. */
+const m003 = (dialect: DatabaseKind): Migration => sharingMigration(dialect);
+
 export const migrationsFor = (dialect: DatabaseKind): MigrationProvider => ({
-  getMigrations: () => Promise.resolve({ '001_initial': m001(dialect) }),
+  getMigrations: () =>
+    Promise.resolve({ '001_initial': m001(dialect), '002_taxii': m002, '003_sharing': m003(dialect) }),
 });

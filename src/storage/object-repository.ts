@@ -217,7 +217,7 @@ export class ObjectRepository {
         if (currentBatchLatest === undefined && currentStoredLatest !== undefined)
           demote.push(currentStoredLatest.seq);
       }
-      outcomes.push({ status: 'added', dateAdded, seq: 0 });
+      outcomes.push({ status: 'added', dateAdded: '', seq: 0 });
     }
 
     for (const part of chunks(newVersions, INSERT_CHUNK)) {
@@ -242,28 +242,40 @@ export class ObjectRepository {
     for (const part of chunks(demote, IN_CHUNK)) {
       await trx.updateTable('collection_entries').set({ is_latest: 0 }).where('seq', 'in', part).execute();
     }
+    // Each entry gets its own microsecond, in seq order: no two entries share a date_added, so paging by
+    // `added_after` (TAXII's X-TAXII-Date-Added-Last) can never split a group of equal timestamps.
+    const baseMicros = parseMicros(dateAdded);
+    const datesAdded = newEntries.map((_, i) => formatMicros(baseMicros + i));
+    if (datesAdded.length > 0) this.lastDateAdded = datesAdded.at(-1)!;
     const seqs: number[] = [];
+    let offset = 0;
     for (const part of chunks(newEntries, INSERT_CHUNK)) {
+      const start = offset;
       const rows = await trx
         .insertInto('collection_entries')
         .values(
-          part.map((v) => ({
+          part.map((v, i) => ({
             collection_id: collectionId,
             object_id: v.id,
             version_key: v.versionKey,
             type: v.type,
             spec_version: v.specVersion,
-            date_added: dateAdded,
+            date_added: datesAdded[start + i]!,
             is_latest: latestInBatch.get(v.id) === v ? 1 : 0,
           })),
         )
         .returning('seq')
         .execute();
+      offset += part.length;
       for (const r of rows) seqs.push(Number(r.seq));
     }
-    // Fill in the sequence numbers of the added outcomes, in order.
+    // Fill in the sequence numbers and dates of the added outcomes, in order.
     let s = 0;
-    return outcomes.map((o) => (o.status === 'added' ? { ...o, seq: seqs[s++] ?? 0 } : o));
+    return outcomes.map((o) => {
+      if (o.status !== 'added') return o;
+      const k = s++;
+      return { ...o, dateAdded: datesAdded[k] ?? dateAdded, seq: seqs[k] ?? 0 };
+    });
   }
 
   private async bodyOf(trx: Transaction<Database>, id: string, versionKey: string): Promise<string> {
@@ -276,7 +288,7 @@ export class ObjectRepository {
     return row.body;
   }
 
-  /** A date_added for this transaction: now, in microseconds, never earlier than any stored one. */
+  /** The first date_added of this transaction: now, in microseconds, after every stored one. */
   private async nextDateAdded(trx: Transaction<Database>): Promise<string> {
     const now = formatMicros(this.clock());
     if (this.lastDateAdded === '' || this.kind === 'postgres') {
@@ -289,8 +301,51 @@ export class ObjectRepository {
         .executeTakeFirst();
       if (row && row.date_added > this.lastDateAdded) this.lastDateAdded = row.date_added;
     }
-    if (now > this.lastDateAdded) this.lastDateAdded = now;
+    // Strictly after every stored date_added: entries never share one.
+    this.lastDateAdded =
+      now > this.lastDateAdded
+        ? now
+        : this.lastDateAdded === ''
+          ? now
+          : formatMicros(parseMicros(this.lastDateAdded) + 1);
     return this.lastDateAdded;
+  }
+
+  /**
+   * Removes entries (versions) of one object from one collection, by seq; the newest remaining version becomes
+   * the latest. Stored versions stay (other collections may hold them). Returns how many entries went.
+   */
+  async removeEntries(collectionId: string, objectId: string, seqs: readonly number[]): Promise<number> {
+    if (seqs.length === 0) return 0;
+    return this.db.transaction().execute(async (trx) => {
+      if (this.kind === 'postgres') await sql`select pg_advisory_xact_lock(${PG_WRITE_LOCK})`.execute(trx);
+      let removed = 0;
+      for (const part of chunks(seqs, IN_CHUNK)) {
+        const r = await trx
+          .deleteFrom('collection_entries')
+          .where('collection_id', '=', collectionId)
+          .where('object_id', '=', objectId)
+          .where('seq', 'in', part)
+          .executeTakeFirst();
+        removed += Number(r.numDeletedRows);
+      }
+      const newest = await trx
+        .selectFrom('collection_entries')
+        .select(['seq', 'is_latest'])
+        .where('collection_id', '=', collectionId)
+        .where('object_id', '=', objectId)
+        .orderBy('version_key', 'desc')
+        .limit(1)
+        .executeTakeFirst();
+      if (newest && newest.is_latest !== 1) {
+        await trx
+          .updateTable('collection_entries')
+          .set({ is_latest: 1 })
+          .where('seq', '=', newest.seq)
+          .execute();
+      }
+      return removed;
+    });
   }
 
   /** Entries of one collection in `seq` order, joined with their bodies. */
@@ -402,6 +457,11 @@ function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
 
 function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/** Microseconds since the epoch of a `formatMicros` string. */
+export function parseMicros(s: string): number {
+  return Date.parse(`${s.slice(0, 23)}Z`) * 1000 + Number(s.slice(23, 26));
 }
 
 /** RFC 3339 UTC with exactly six fractional digits. */

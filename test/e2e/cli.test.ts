@@ -130,6 +130,20 @@ describe('entente CLI', () => {
     expect(entente(['no-such-verb']).code).toBe(2);
   });
 
+  it('demo loads ATT&CK and the ProxyLogon set with nothing refused, and is idempotent', () => {
+    const demoDb = `sqlite:${join(tmp(), 'demo.db')}`;
+    const first = entente(['--db', demoDb, 'demo', '--no-serve']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/attack: 24,772 objects \(24,772 new, 0 already stored, 0 refused\)/);
+    expect(first.stdout).toMatch(
+      /proxylogon: [\d,]+ objects \([\d,]+ new, [\d,]+ already stored, 0 refused\)/,
+    );
+    const second = entente(['--db', demoDb, 'demo', '--no-serve']);
+    expect(second.stdout).toMatch(/attack: 24,772 objects \(0 new, 24,772 already stored, 0 refused\)/);
+    expect(second.stdout).toMatch(/proxylogon: [\d,]+ objects \(0 new/);
+  });
+
   it('serve answers health and stats', async () => {
     const child = spawn(process.execPath, [bin, '--db', db, 'serve', '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],

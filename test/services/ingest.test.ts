@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { validateOptions } from '../../src/main.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { testDatabases } from '../support/databases.js';
@@ -42,7 +43,7 @@ for (const target of testDatabases) {
 
     async function open() {
       storage = await openStorage(await target.fresh());
-      services = createServices(storage, {});
+      services = createServices(storage, validateOptions());
       collectionId = (await services.collections.ensure('test')).id;
     }
 
@@ -163,6 +164,39 @@ for (const target of testDatabases) {
       });
       expect(report).toMatchObject({ added: 1, rejected: 1 });
       expect(report.problems[0]?.rule).toBe('too-large');
+    });
+
+    it('an indicator whose STIX pattern does not parse is refused with the position of the error', async () => {
+      await open();
+      const indicator = (n: number, pattern: string) => ({
+        type: 'indicator',
+        spec_version: '2.1',
+        id: `indicator--${uuid(n)}`,
+        created: '2021-03-02T00:00:00.000Z',
+        modified: '2021-03-02T00:00:00.000Z',
+        pattern,
+        pattern_type: 'stix',
+        valid_from: '2021-03-02T00:00:00Z',
+      });
+      const text = bundle([
+        indicator(1, "[ipv4-addr:value = '203.0.113.1']"),
+        indicator(2, "[ipv4-addr:value = '203.0.113.1'"),
+      ]);
+      const report = await services.ingest.importStream(chunked(text), { collectionId });
+      expect(report).toMatchObject({ added: 1, rejected: 1 });
+      const p = report.problems.find((x) => x.severity === 'error');
+      expect(p).toMatchObject({ objectId: indicator(2, '').id });
+      expect(p?.path).toMatch(/^\$\.objects\[1\]\.pattern/);
+      expect(p?.message).toMatch(/column/);
+    });
+
+    it('revocation is final: no newer version of a revoked object is stored', async () => {
+      await open();
+      await services.ingest.importStream(chunked(bundle([malware(1, { revoked: true })])), { collectionId });
+      const later = malware(1, { modified: '2022-01-01T00:00:00.000Z' });
+      const report = await services.ingest.importStream(chunked(bundle([later])), { collectionId });
+      expect(report).toMatchObject({ added: 0, rejected: 1 });
+      expect(report.problems[0]).toMatchObject({ objectId: later.id, rule: 'version' });
     });
 
     it('new versions supersede old ones; export gives the latest unless all versions are asked for', async () => {

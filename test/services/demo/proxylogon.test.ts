@@ -7,6 +7,8 @@ import { promisify } from 'node:util';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { isEntenteError } from '../../../src/core/errors.js';
+import { TLP2_MARKINGS, uuidv5, validateBundle } from '../../../src/core/stix/index.js';
+import { checkPattern, matchPattern, type Observation } from '../../../src/core/pattern/index.js';
 import {
   attackObjectIds,
   loadProxyLogonInputs,
@@ -18,6 +20,7 @@ import {
   buildProxyLogonDemo,
   buildProxyLogonDemoWithReport,
   decodeIisUserAgent,
+  DEMO_NAMESPACE,
   serializeBundle,
   splitWindowsPath,
   stixString,
@@ -26,7 +29,6 @@ import {
   type ProxyLogonInputs,
   type StixObject,
 } from '../../../src/services/demo/proxylogon.js';
-import { NAMESPACE_URL, uuidv5 } from '../../../src/services/demo/uuid.js';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const sharedDir = resolve(repoRoot, '../shared');
@@ -83,11 +85,13 @@ describe('demo bundle is deterministic', () => {
     }
   });
 
-  it('ids are UUIDv5 over stable names (RFC 4122 test vector)', () => {
-    expect(uuidv5('6ba7b810-9dad-11d1-80b4-00c04fd430c8', 'www.example.com')).toBe(
-      '2ed6657d-e927-568b-95e1-2665a8aea6a2',
+  it('ids are UUIDv5 over stable names, so they survive regeneration', () => {
+    const cve = ofType('vulnerability').find((v) => v.name === 'CVE-2021-26855')!;
+    expect(cve.id).toBe(`vulnerability--${uuidv5(DEMO_NAMESPACE, 'vulnerability:CVE-2021-26855')}`);
+    const indicator = ofType('indicator')[0]!;
+    expect(indicator.id).toBe(
+      `indicator--${uuidv5(DEMO_NAMESPACE, `indicator:${indicator.pattern as string}`)}`,
     );
-    expect(uuidv5(NAMESPACE_URL, 'https://example.com/a')).toBe('6639460f-3425-5329-8097-a58f06127860');
   });
 });
 
@@ -366,6 +370,85 @@ describe('the advisories are reports over ATT&CK', () => {
       'AA21-200A: software jjdoor / Transporter (no ATT&CK id) not found in ATT&CK; skipped',
       'AA21-200A: software jumpkick (no ATT&CK id) not found in ATT&CK; skipped',
     ]);
+  });
+});
+
+describe('the core STIX validator accepts the bundle', () => {
+  it('validateBundle (with the pattern checker) reports zero errors', () => {
+    const problems = validateBundle(build.bundle, {
+      checkPattern: (pattern, type) => {
+        if (type !== 'stix') return undefined;
+        const r = checkPattern(pattern);
+        return r.ok ? undefined : r.error.message;
+      },
+    });
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+    // The only warnings: ids are UUIDv5 (deterministic by design) where the spec recommends UUIDv4.
+    expect(new Set(problems.map((p) => p.rule))).toEqual(new Set(['id-version']));
+  });
+
+  it('the TLP:CLEAR definition in the bundle is the one core has built in', () => {
+    expect(byId.get(TLP_CLEAR_ID)).toEqual(TLP2_MARKINGS.clear);
+  });
+});
+
+describe('the core pattern engine accepts every pattern', () => {
+  const observation = (objects: Observation['objects']): Observation => ({
+    firstObserved: '2021-03-05T00:00:00Z',
+    lastObserved: '2021-03-05T00:00:00Z',
+    numberObserved: 1,
+    objects,
+  });
+  const astOf = (pattern: string) => {
+    const r = checkPattern(pattern);
+    if (!r.ok) throw new Error(`${pattern}: ${r.error.message} at ${r.error.line}:${r.error.column}`);
+    return r.ast;
+  };
+
+  it('every indicator pattern parses and validates with no error and no warning', () => {
+    const problems: string[] = [];
+    for (const i of ofType('indicator')) {
+      const r = checkPattern(i.pattern as string);
+      if (!r.ok) problems.push(`${i.id}: ${r.error.message}`);
+      else for (const w of r.warnings) problems.push(`${i.id}: warning ${w.message}`);
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('a web shell found on disk matches its file-path indicator, the same name elsewhere does not', () => {
+    const indicator = ofType('indicator').find(
+      (i) => i.name === 'File C:\\inetpub\\wwwroot\\aspnet_client\\shell.aspx',
+    )!;
+    const ast = astOf(indicator.pattern as string);
+    const onDisk = (directory: string): Observation =>
+      observation({
+        '0': { type: 'file', name: 'shell.aspx', parent_directory_ref: '1' },
+        '1': { type: 'directory', path: directory },
+      });
+    expect(matchPattern(ast, [onDisk('C:\\inetpub\\wwwroot\\aspnet_client')]).matched).toBe(true);
+    expect(matchPattern(ast, [onDisk('C:\\inetpub\\wwwroot')]).matched).toBe(false);
+  });
+
+  it('a request with a listed User-Agent matches its indicator', () => {
+    const ua = 'Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)';
+    const indicator = ofType('indicator').find((i) => i.name === `User-Agent ${ua}`)!;
+    const request = (userAgent: string): Observation =>
+      observation({
+        '0': {
+          type: 'network-traffic',
+          protocols: ['tcp', 'http'],
+          extensions: {
+            'http-request-ext': {
+              request_method: 'POST',
+              request_value: '/owa/auth/Current/',
+              request_header: { 'User-Agent': userAgent },
+            },
+          },
+        },
+      });
+    const ast = astOf(indicator.pattern as string);
+    expect(matchPattern(ast, [request(ua)]).matched).toBe(true);
+    expect(matchPattern(ast, [request(ua.replace(/ /g, '+'))]).matched).toBe(false);
   });
 });
 

@@ -1,0 +1,1096 @@
+/**
+ * The STIX 2.1 validator: one hand-written walk over the precompiled tables of spec.ts. It never stops at the first
+ * problem; every problem carries the object id (when readable), a JSONPath-like path, a severity and a rule name.
+ * Work per object is bounded (limits.ts), so hostile input cannot exhaust the stack or the CPU.
+ */
+import type { Problem } from '../errors.js';
+import { canonicalJson } from './canonical-json.js';
+import {
+  MAX_ARRAY_LENGTH,
+  MAX_DEPTH,
+  MAX_OBJECT_KEYS,
+  MAX_PROBLEMS_PER_OBJECT,
+  MAX_STRING_LENGTH,
+} from './limits.js';
+import {
+  BUNDLE,
+  COMMON_RELATIONSHIPS,
+  CUSTOM_COMMON,
+  EXTERNAL_REFERENCE,
+  GRANULAR_MARKING,
+  KILL_CHAIN_PHASE,
+  PREDEFINED_EXTENSIONS,
+  RELATIONSHIPS,
+  SCO_SET,
+  SDO_SET,
+  SPEC_RELATIONSHIP_TYPES,
+  TYPE_SPECS,
+  isStixType,
+} from './spec.js';
+import type { ObjSpec, PropSpec, RefTarget, TypeSpec } from './spec.js';
+import { timestampFraction, timestampKey } from './timestamp.js';
+import { TLP1_BY_ID } from './markings.js';
+import { EXTENSION_TYPE, HASH_ALGORITHM } from './vocab.js';
+
+export interface ValidateOptions {
+  /**
+   * Checks an indicator's pattern; returns an error message, or undefined when the pattern is valid. Called for
+   * every indicator with a string `pattern` and `pattern_type`; the callee decides which pattern types it knows.
+   */
+  checkPattern?: (pattern: string, patternType: string) => string | undefined;
+}
+
+type Rec = Record<string, unknown>;
+
+interface Ctx {
+  readonly problems: Problem[];
+  objectId: string | undefined;
+  readonly options: ValidateOptions | undefined;
+  count: number;
+}
+
+const isRec = (v: unknown): v is Rec => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Reporting
+
+function report(ctx: Ctx, severity: 'error' | 'warning', path: string, rule: string, message: string): void {
+  ctx.count++;
+  if (ctx.count > MAX_PROBLEMS_PER_OBJECT) {
+    if (ctx.count === MAX_PROBLEMS_PER_OBJECT + 1) {
+      ctx.problems.push({
+        path,
+        message: `more than ${MAX_PROBLEMS_PER_OBJECT} problems in this object; the rest are not listed`,
+        objectId: ctx.objectId,
+        severity: 'error',
+        rule: 'too-many-problems',
+      });
+    }
+    return;
+  }
+  ctx.problems.push({ path, message, objectId: ctx.objectId, severity, rule });
+}
+const err = (ctx: Ctx, path: string, rule: string, message: string): void =>
+  report(ctx, 'error', path, rule, message);
+const warn = (ctx: Ctx, path: string, rule: string, message: string): void =>
+  report(ctx, 'warning', path, rule, message);
+
+const PLAIN_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+/** The path of `key` under `parent`: `$.a.b`, `$.a[3]`, `$.hashes['SHA-256']`. */
+export function at(parent: string, key: string | number): string {
+  if (typeof key === 'number') return `${parent}[${key}]`;
+  let seg = SEGMENTS.get(key);
+  if (seg === undefined) {
+    seg = PLAIN_KEY.test(key) ? `.${key}` : `['${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}']`;
+    // Bounded, so hostile input with endless distinct keys cannot grow it without limit.
+    if (SEGMENTS.size < 4096) SEGMENTS.set(key, seg);
+  }
+  return parent + seg;
+}
+const SEGMENTS = new Map<string, string>();
+
+function show(v: unknown): string {
+  if (typeof v === 'string') return JSON.stringify(v.length > 80 ? `${v.slice(0, 77)}...` : v);
+  if (v === null) return 'null';
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  return String(v);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Size limits: one bounded recursive scan before anything else
+
+const scanPath: (string | number)[] = [];
+
+function scanPathString(base: string): string {
+  let p = base;
+  for (const k of scanPath) p = at(p, k);
+  return p;
+}
+
+function scan(v: unknown, depth: number, ctx: Ctx, base: string): boolean {
+  if (typeof v === 'string') {
+    if (v.length > MAX_STRING_LENGTH) {
+      err(ctx, scanPathString(base), 'too-large', `string longer than ${MAX_STRING_LENGTH} characters`);
+      return false;
+    }
+    return true;
+  }
+  if (typeof v !== 'object' || v === null) return true;
+  if (depth >= MAX_DEPTH) {
+    err(ctx, scanPathString(base), 'too-deep', `nested deeper than ${MAX_DEPTH} levels`);
+    return false;
+  }
+  if (Array.isArray(v)) {
+    if (v.length > MAX_ARRAY_LENGTH) {
+      err(ctx, scanPathString(base), 'too-large', `list longer than ${MAX_ARRAY_LENGTH} items`);
+      return false;
+    }
+    for (let i = 0; i < v.length; i++) {
+      scanPath.push(i);
+      const ok = scan(v[i], depth + 1, ctx, base);
+      scanPath.pop();
+      if (!ok) return false;
+    }
+    return true;
+  }
+  let n = 0;
+  for (const k in v) {
+    if (++n > MAX_OBJECT_KEYS) {
+      err(ctx, scanPathString(base), 'too-large', `object with more than ${MAX_OBJECT_KEYS} properties`);
+      return false;
+    }
+    scanPath.push(k);
+    const ok = scan((v as Rec)[k], depth + 1, ctx, base);
+    scanPath.pop();
+    if (!ok) return false;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Identifiers
+
+const TYPE_NAME_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+function isHex(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
+}
+
+/** RFC 4122 UUID (versions 1–5, RFC 4122 variant) at `s[o…o+36)`; hand-written, this runs for every reference. */
+function uuidAt(s: string, o: number): boolean {
+  for (let i = 0; i < 36; i++) {
+    const c = s.charCodeAt(o + i);
+    if (i === 8 || i === 13 || i === 18 || i === 23) {
+      if (c !== 45) return false;
+    } else if (!isHex(c)) return false;
+  }
+  const v = s.charCodeAt(o + 14);
+  const r = s.charCodeAt(o + 19) | 0x20;
+  return v >= 49 && v <= 53 && (r === 56 || r === 57 || r === 97 || r === 98);
+}
+
+/** The object type named by a STIX identifier, or undefined when `s` is not a valid identifier (§2.9). */
+export function identifierType(s: unknown): string | undefined {
+  if (typeof s !== 'string') return undefined;
+  const i = s.indexOf('--');
+  if (i < 1 || s.length !== i + 38) return undefined;
+  for (let k = 0; k < i; k++) {
+    const c = s.charCodeAt(k);
+    if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return undefined;
+  }
+  return uuidAt(s, i + 2) ? s.slice(0, i) : undefined;
+}
+
+function refAllowed(to: RefTarget, t: string): boolean {
+  if (to.any || to.types.has(t)) return true;
+  const custom = !isStixType(t);
+  return (to.anySco && (SCO_SET.has(t) || custom)) || (to.anySdo && (SDO_SET.has(t) || custom));
+}
+
+function checkRef(ctx: Ctx, v: unknown, to: RefTarget, path: string): void {
+  if (typeof v !== 'string') return err(ctx, path, 'type', `must be an identifier string, not ${show(v)}`);
+  const t = identifierType(v);
+  if (t === undefined)
+    return err(ctx, path, 'identifier', `${show(v)} is not a STIX identifier (type--UUID)`);
+  if (!refAllowed(to, t)) err(ctx, path, 'ref-type', `must reference ${to.label}, not ${t}`);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Scalars
+
+const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
+const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const URL_RE = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*$/;
+// RFC 5646 language tag: langtag (language[-script][-region]*(-variant)*(-extension)*[-privateuse]), a private-use
+// tag, or a grandfathered tag (i-xxx, en-GB-oed, …), matched structurally.
+const LANG_RE =
+  /^(?:(?:[a-zA-Z]{2,3}(?:-[a-zA-Z]{3}){0,3}|[a-zA-Z]{4,8})(?:-[a-zA-Z]{4})?(?:-(?:[a-zA-Z]{2}|[0-9]{3}))?(?:-(?:[a-zA-Z0-9]{5,8}|[0-9][a-zA-Z0-9]{3}))*(?:-[0-9a-wyzA-WYZ](?:-[a-zA-Z0-9]{2,8})+)*(?:-[xX](?:-[a-zA-Z0-9]{1,8})+)?|[xX](?:-[a-zA-Z0-9]{1,8})+|[iI]-[a-zA-Z]{2,8}|en-GB-oed|sgn-[a-zA-Z]{2}-[a-zA-Z]{2,3})$/;
+const DICT_KEY_RE = /^[A-Za-z0-9_-]{1,250}$/;
+const HASH_KEY_RE = /^[A-Za-z0-9_-]{3,250}$/;
+const CUSTOM_PROP_RE = /^[A-Za-z0-9_]{3,250}$/;
+const HASH_FORMAT: ReadonlyMap<string, RegExp> = new Map([
+  ['MD5', /^[a-fA-F0-9]{32}$/],
+  ['SHA-1', /^[a-fA-F0-9]{40}$/],
+  ['SHA-256', /^[a-fA-F0-9]{64}$/],
+  ['SHA-512', /^[a-fA-F0-9]{128}$/],
+  ['SHA3-256', /^[a-fA-F0-9]{64}$/],
+  ['SHA3-512', /^[a-fA-F0-9]{128}$/],
+  ['SSDEEP', /^[a-zA-Z0-9/+:.]{1,128}$/],
+  ['TLSH', /^(?:T1)?[a-fA-F0-9]{70}$/],
+]);
+const HASH_BY_LOWER: ReadonlyMap<string, string> = new Map(
+  [...HASH_ALGORITHM.values].map((h) => [h.toLowerCase().replace(/-/g, ''), h]),
+);
+
+export const isLanguageTag = (s: string): boolean => LANG_RE.test(s);
+
+function checkHashes(ctx: Ctx, v: unknown, path: string): void {
+  if (!isRec(v)) return err(ctx, path, 'type', `must be a hashes dictionary, not ${show(v)}`);
+  let n = 0;
+  for (const key of Object.keys(v)) {
+    n++;
+    const value = v[key];
+    const p = at(path, key);
+    if (!HASH_KEY_RE.test(key)) {
+      err(
+        ctx,
+        p,
+        'hash-key',
+        'hash algorithm names must be 3–250 ASCII letters, digits, hyphens or underscores',
+      );
+    } else if (!HASH_ALGORITHM.values.has(key)) {
+      const known = HASH_BY_LOWER.get(key.toLowerCase().replace(/[-_]/g, ''));
+      warn(
+        ctx,
+        p,
+        'vocabulary',
+        known
+          ? `hash algorithm ${show(key)} is not in hash-algorithm-ov; the spec spells it ${show(known)}`
+          : `hash algorithm ${show(key)} is not in hash-algorithm-ov`,
+      );
+    }
+    if (typeof value !== 'string') {
+      err(ctx, p, 'type', `a hash value must be a string, not ${show(value)}`);
+      continue;
+    }
+    const re = HASH_FORMAT.get(key);
+    if (re !== undefined && !re.test(value)) err(ctx, p, 'hash-format', `not a valid ${key} value`);
+  }
+  if (n === 0) err(ctx, path, 'empty-dictionary', 'hashes must contain at least one hash');
+}
+
+function checkDict(ctx: Ctx, v: unknown, path: string): void {
+  if (!isRec(v)) return err(ctx, path, 'type', `must be a dictionary (JSON object), not ${show(v)}`);
+  let n = 0;
+  for (const key of Object.keys(v)) {
+    n++;
+    if (!DICT_KEY_RE.test(key)) {
+      err(
+        ctx,
+        at(path, key),
+        'dictionary-key',
+        'dictionary keys must be 1–250 ASCII letters, digits, hyphens or underscores',
+      );
+    }
+    if (v[key] === null) err(ctx, at(path, key), 'type', 'null is not a STIX value');
+  }
+  if (n === 0) err(ctx, path, 'empty-dictionary', 'a dictionary must not be empty');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Property dispatch
+
+function checkProp(ctx: Ctx, p: PropSpec, v: unknown, path: string): void {
+  switch (p.k) {
+    case 'string':
+      if (typeof v !== 'string') err(ctx, path, 'type', `must be a string, not ${show(v)}`);
+      return;
+    case 'boolean':
+      if (typeof v !== 'boolean') err(ctx, path, 'type', `must be a boolean, not ${show(v)}`);
+      return;
+    case 'integer':
+    case 'number':
+      if (typeof v !== 'number' || !Number.isFinite(v)) {
+        return err(
+          ctx,
+          path,
+          'type',
+          `must be ${p.k === 'integer' ? 'an integer' : 'a number'}, not ${show(v)}`,
+        );
+      }
+      if (p.k === 'integer' && !Number.isInteger(v))
+        return err(ctx, path, 'type', `must be an integer, not ${v}`);
+      if ((p.min !== undefined && v < p.min) || (p.max !== undefined && v > p.max)) {
+        err(ctx, path, 'range', `must be between ${p.min ?? '-∞'} and ${p.max ?? '∞'}, not ${v}`);
+      }
+      return;
+    case 'timestamp': {
+      if (typeof v !== 'string') return err(ctx, path, 'type', `must be a timestamp string, not ${show(v)}`);
+      const frac = timestampFraction(v);
+      if (frac < 0) {
+        return err(
+          ctx,
+          path,
+          'timestamp',
+          `${show(v)} is not an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:mm:ss[.s+]Z)`,
+        );
+      }
+      if (p.ms === true && frac < 3) {
+        err(ctx, path, 'timestamp-precision', `${show(v)} must be precise to at least the millisecond`);
+      }
+      return;
+    }
+    case 'ref':
+      return checkRef(ctx, v, p.to, path);
+    case 'vocab':
+      if (typeof v !== 'string') return err(ctx, path, 'type', `must be a string, not ${show(v)}`);
+      if (!p.vocab.values.has(v)) {
+        if (p.vocab.open) warn(ctx, path, 'vocabulary', `${show(v)} is not in ${p.vocab.name}`);
+        else
+          err(
+            ctx,
+            path,
+            'enum',
+            `${show(v)} is not one of ${p.vocab.name}: ${[...p.vocab.values].join(', ')}`,
+          );
+      }
+      return;
+    case 'list': {
+      if (!Array.isArray(v)) return err(ctx, path, 'type', `must be a list, not ${show(v)}`);
+      if (v.length === 0)
+        return err(ctx, path, 'empty-list', 'lists must not be empty; omit the property instead');
+      for (let i = 0; i < v.length; i++) checkProp(ctx, p.item, v[i], at(path, i));
+      return;
+    }
+    case 'object':
+      return checkObj(ctx, p.spec, v, path);
+    case 'dict':
+      return checkDict(ctx, v, path);
+    case 'hashes':
+      return checkHashes(ctx, v, path);
+    case 'hex':
+      if (typeof v !== 'string') return err(ctx, path, 'type', `must be a hex string, not ${show(v)}`);
+      if (!HEX_RE.test(v)) err(ctx, path, 'hex', 'must be an even number of hexadecimal characters');
+      return;
+    case 'binary':
+      if (typeof v !== 'string') return err(ctx, path, 'type', `must be a base64 string, not ${show(v)}`);
+      if (!BASE64_RE.test(v)) err(ctx, path, 'binary', 'must be base64 (RFC 4648) encoded');
+      return;
+    case 'url':
+      if (typeof v !== 'string') return err(ctx, path, 'type', `must be a URL string, not ${show(v)}`);
+      if (!URL_RE.test(v))
+        err(ctx, path, 'url', `${show(v)} is not an RFC 3986 URL (scheme:rest, no spaces)`);
+      return;
+    case 'lang':
+      if (typeof v !== 'string')
+        return err(ctx, path, 'type', `must be a language tag string, not ${show(v)}`);
+      if (!LANG_RE.test(v)) err(ctx, path, 'lang', `${show(v)} is not an RFC 5646 language tag`);
+      return;
+    case 'external-references':
+      return checkObjList(ctx, EXTERNAL_REFERENCE, v, path);
+    case 'kill-chain-phases':
+      return checkObjList(ctx, KILL_CHAIN_PHASE, v, path);
+    case 'granular-markings':
+      return checkObjList(ctx, GRANULAR_MARKING, v, path);
+    case 'extensions':
+      // Checked by checkExtensions, which needs the owning object's type.
+      return;
+    case 'any':
+      return;
+  }
+}
+
+function checkObjList(ctx: Ctx, spec: ObjSpec, v: unknown, path: string): void {
+  if (!Array.isArray(v))
+    return err(ctx, path, 'type', `must be a list of ${spec.name} objects, not ${show(v)}`);
+  if (v.length === 0)
+    return err(ctx, path, 'empty-list', 'lists must not be empty; omit the property instead');
+  for (let i = 0; i < v.length; i++) checkObj(ctx, spec, v[i], at(path, i));
+}
+
+function checkCustomName(ctx: Ctx, key: string, v: unknown, path: string): void {
+  if (!CUSTOM_PROP_RE.test(key)) {
+    err(
+      ctx,
+      path,
+      'custom-property-name',
+      `custom property name ${show(key)} must be 3–250 ASCII letters, digits or underscores`,
+    );
+  } else if (!/^[A-Za-z]/.test(key)) {
+    warn(ctx, path, 'custom-property-name', `custom property name ${show(key)} should start with a letter`);
+  }
+  if (v === null) err(ctx, path, 'type', 'null is not a STIX value; omit the property instead');
+  else if (key.endsWith('_ref')) {
+    if (identifierType(v) === undefined) {
+      warn(ctx, path, 'custom-ref', `a property ending in _ref should hold an identifier, not ${show(v)}`);
+    }
+  } else if (key.endsWith('_refs')) {
+    if (!Array.isArray(v) || v.some((x) => identifierType(x) === undefined)) {
+      warn(ctx, path, 'custom-ref', 'a property ending in _refs should hold a list of identifiers');
+    }
+  }
+}
+
+function checkObj(ctx: Ctx, spec: ObjSpec, v: unknown, path: string): void {
+  if (!isRec(v)) return err(ctx, path, 'type', `must be a ${spec.name} object, not ${show(v)}`);
+  for (const key of Object.keys(v)) {
+    const value = v[key];
+    if (value === undefined) continue;
+    const p = spec.props.get(key);
+    if (p !== undefined) {
+      if (value === null)
+        err(ctx, at(path, key), 'type', 'null is not a STIX value; omit the property instead');
+      else checkProp(ctx, p, value, at(path, key));
+    } else if (spec.closed) {
+      err(ctx, at(path, key), 'unknown-property', `${show(key)} is not a property of ${spec.name}`);
+    } else {
+      checkCustomName(ctx, key, value, at(path, key));
+    }
+  }
+  for (const r of spec.required) {
+    if (v[r] === undefined) err(ctx, at(path, r), 'required', `${spec.name} requires ${r}`);
+  }
+  if (spec.check !== undefined) CHECKS[spec.check]?.(ctx, v, path);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Extensions (§7.3 extension definitions, §6 predefined SCO extensions)
+
+const EXT_DEF_PREFIX = 'extension-definition--';
+const PREDEFINED_ELSEWHERE: ReadonlyMap<string, string> = new Map(
+  [...PREDEFINED_EXTENSIONS].flatMap(([type, m]) => [...m.keys()].map((k): [string, string] => [k, type])),
+);
+
+function checkExtensions(ctx: Ctx, type: string, v: unknown, path: string): void {
+  if (!isRec(v)) return err(ctx, path, 'type', `extensions must be a dictionary, not ${show(v)}`);
+  const predefined = PREDEFINED_EXTENSIONS.get(type);
+  let n = 0;
+  for (const key of Object.keys(v)) {
+    n++;
+    const body = v[key];
+    const p = at(path, key);
+    if (key.startsWith(EXT_DEF_PREFIX)) {
+      if (identifierType(key) !== 'extension-definition') {
+        err(ctx, p, 'identifier', `${show(key)} is not a valid extension-definition identifier`);
+      }
+      if (!isRec(body)) {
+        err(ctx, p, 'type', `an extension must be an object, not ${show(body)}`);
+        continue;
+      }
+      const et = body.extension_type;
+      if (et === undefined) {
+        err(
+          ctx,
+          at(p, 'extension_type'),
+          'required',
+          'an extension-definition extension requires extension_type',
+        );
+      } else if (typeof et !== 'string' || !EXTENSION_TYPE.values.has(et)) {
+        err(ctx, at(p, 'extension_type'), 'enum', `${show(et)} is not one of extension-type-enum`);
+      }
+      continue;
+    }
+    const espec = predefined?.get(key);
+    if (espec !== undefined) {
+      checkObj(ctx, espec, body, p);
+      continue;
+    }
+    const owner = PREDEFINED_ELSEWHERE.get(key);
+    if (owner !== undefined) {
+      err(ctx, p, 'extension-type', `${key} is a predefined extension of ${owner}, not of ${type}`);
+    } else if (!isRec(body)) {
+      err(ctx, p, 'type', `an extension must be an object, not ${show(body)}`);
+    } else {
+      warn(
+        ctx,
+        p,
+        'custom-extension',
+        `${show(key)} is neither predefined nor an extension-definition id (deprecated)`,
+      );
+    }
+  }
+  if (n === 0) err(ctx, path, 'empty-dictionary', 'extensions must not be empty');
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cross-property checks, by name from spec.ts
+
+type Check = (ctx: Ctx, o: Rec, path: string) => void;
+
+/** True when both are valid timestamps and a is strictly later than b. */
+function later(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'string' || typeof b !== 'string') return false;
+  const fa = timestampFraction(a);
+  const fb = timestampFraction(b);
+  if (fa < 0 || fb < 0) return false;
+  // Same fraction width: the strings themselves sort in time order.
+  return fa === fb ? a > b : timestampKey(a) > timestampKey(b);
+}
+
+function notBefore(ctx: Ctx, o: Rec, path: string, first: string, last: string): void {
+  if (later(o[first], o[last]))
+    err(ctx, at(path, last), 'time-order', `${last} must not be earlier than ${first}`);
+}
+
+function atLeastOne(ctx: Ctx, o: Rec, path: string, props: readonly string[], what: string): void {
+  for (const p of props) if (o[p] !== undefined) return;
+  err(ctx, path, 'required', `${what} requires at least one of ${props.join(', ')}`);
+}
+
+const SELECTOR_SEG = /^(?:\[(\d{1,9})\]|([A-Za-z0-9_-]{1,250}))$/;
+
+function resolveSelector(root: Rec, selector: string): 'syntax' | 'unresolved' | 'ok' {
+  const segs = selector.split('.');
+  if (segs.length > MAX_DEPTH) return 'syntax';
+  let cur: unknown = root;
+  for (let i = 0; i < segs.length; i++) {
+    const m = SELECTOR_SEG.exec(segs[i]!);
+    if (m === null || (i === 0 && m[1] !== undefined)) return 'syntax';
+    if (m[1] !== undefined) {
+      const idx = Number(m[1]);
+      if (!Array.isArray(cur) || idx >= cur.length) return 'unresolved';
+      cur = cur[idx];
+    } else {
+      if (!isRec(cur) || !Object.hasOwn(cur, m[2]!)) return 'unresolved';
+      cur = cur[m[2]!];
+    }
+  }
+  return 'ok';
+}
+
+const MAC_RE = /^(?:[0-9a-f]{2}:){5}[0-9a-f]{2}$/;
+const IPV4_RE =
+  /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\/(?:3[0-2]|[12]?\d))?$/;
+
+export function isIpv4(s: string): boolean {
+  return IPV4_RE.test(s);
+}
+
+/** RFC 4291 §2.2 text forms, with an optional /prefix (0–128); an embedded dotted IPv4 tail is accepted. */
+export function isIpv6(s: string): boolean {
+  let addr = s;
+  const slash = s.indexOf('/');
+  if (slash >= 0) {
+    const pre = s.slice(slash + 1);
+    if (!/^\d{1,3}$/.test(pre) || Number(pre) > 128) return false;
+    addr = s.slice(0, slash);
+  }
+  let groups = 8;
+  const lastColon = addr.lastIndexOf(':');
+  if (addr.includes('.')) {
+    if (!IPV4_RE.test(addr.slice(lastColon + 1)) || addr.slice(lastColon + 1).includes('/')) return false;
+    addr = `${addr.slice(0, lastColon + 1)}0`;
+    groups = 7;
+  }
+  const dbl = addr.indexOf('::');
+  if (dbl !== addr.lastIndexOf('::')) return false;
+  const hex = /^[0-9a-fA-F]{1,4}$/;
+  if (dbl < 0) {
+    const parts = addr.split(':');
+    return parts.length === groups && parts.every((x) => hex.test(x));
+  }
+  const head = addr.slice(0, dbl);
+  const tail = addr.slice(dbl + 2);
+  const hp = head === '' ? [] : head.split(':');
+  const tp = tail === '' ? [] : tail.split(':');
+  return hp.length + tp.length < groups && [...hp, ...tp].every((x) => hex.test(x));
+}
+
+const FORBIDDEN_ENDPOINTS: ReadonlySet<string> = new Set([
+  'bundle',
+  'marking-definition',
+  'language-content',
+  'extension-definition',
+]);
+
+function checkRelationship(ctx: Ctx, o: Rec, path: string): void {
+  notBefore(ctx, o, path, 'start_time', 'stop_time');
+  if (typeof o.start_time === 'string' && o.start_time === o.stop_time) {
+    err(ctx, at(path, 'stop_time'), 'time-order', 'stop_time must be later than start_time');
+  }
+  const rt = o.relationship_type;
+  if (typeof rt !== 'string') return;
+  if (!/^[a-z0-9-]+$/.test(rt)) {
+    err(ctx, at(path, 'relationship_type'), 'relationship-type', 'must be ASCII a–z, 0–9 and hyphen only');
+    return;
+  }
+  const src = identifierType(o.source_ref);
+  const tgt = identifierType(o.target_ref);
+  if (src !== undefined && FORBIDDEN_ENDPOINTS.has(src)) {
+    err(ctx, at(path, 'source_ref'), 'relationship-endpoint', `a relationship cannot point at a ${src}`);
+  }
+  if (tgt !== undefined && FORBIDDEN_ENDPOINTS.has(tgt)) {
+    err(ctx, at(path, 'target_ref'), 'relationship-endpoint', `a relationship cannot point at a ${tgt}`);
+  }
+  if (src === undefined || tgt === undefined) return;
+  if (COMMON_RELATIONSHIPS.has(rt)) {
+    if (rt !== 'related-to' && src !== tgt) {
+      warn(
+        ctx,
+        at(path, 'target_ref'),
+        'relationship-target',
+        `${rt} should join two objects of the same type`,
+      );
+    }
+    return;
+  }
+  if (src === 'relationship' || src === 'sighting') {
+    err(ctx, at(path, 'source_ref'), 'relationship-endpoint', `only the common relationships may start at a ${src}`);
+  }
+  if (tgt === 'relationship' || tgt === 'sighting') {
+    err(ctx, at(path, 'target_ref'), 'relationship-endpoint', `only the common relationships may point at a ${tgt}`);
+  }
+  const allowed = RELATIONSHIPS.get(src)?.get(rt);
+  if (allowed !== undefined) {
+    if (isStixType(tgt) && !allowed.has(tgt)) {
+      warn(
+        ctx,
+        at(path, 'target_ref'),
+        'relationship-target',
+        `the spec defines ${src} ${rt} only towards ${[...allowed].join(', ')}, not ${tgt}`,
+      );
+    }
+  } else if (!SPEC_RELATIONSHIP_TYPES.has(rt)) {
+    warn(
+      ctx,
+      at(path, 'relationship_type'),
+      'custom-relationship-type',
+      `${show(rt)} is not defined by the spec`,
+    );
+  } else if (isStixType(src)) {
+    warn(
+      ctx,
+      at(path, 'relationship_type'),
+      'relationship-source',
+      `the spec does not define ${rt} from ${src}`,
+    );
+  }
+}
+
+function checkMarkingDefinition(ctx: Ctx, o: Rec, path: string): void {
+  const dt = o.definition_type;
+  const def = o.definition;
+  if (dt === undefined && def === undefined && o.extensions === undefined) {
+    err(ctx, path, 'required', 'a marking-definition needs definition_type and definition, or extensions');
+  }
+  if (dt !== undefined && def === undefined) {
+    err(ctx, at(path, 'definition'), 'required', 'definition is required when definition_type is present');
+  }
+  if (def !== undefined && dt === undefined) {
+    err(
+      ctx,
+      at(path, 'definition_type'),
+      'required',
+      'definition_type is required when definition is present',
+    );
+  }
+  if (def !== undefined && !isRec(def))
+    err(ctx, at(path, 'definition'), 'type', 'definition must be an object');
+  if (dt === 'tlp' && isRec(def)) {
+    const id = o.id;
+    const known = typeof id === 'string' ? TLP1_BY_ID.get(id) : undefined;
+    if (known === undefined) {
+      err(
+        ctx,
+        at(path, 'id'),
+        'tlp-id',
+        'a TLP 1.0 marking must use one of the four predefined ids (§7.2.1.4)',
+      );
+    } else if (def.tlp !== known) {
+      err(ctx, at(path, 'definition'), 'tlp-id', `this predefined id is TLP:${known.toUpperCase()}`);
+    }
+  } else if (dt === 'statement' && isRec(def) && typeof def.statement !== 'string') {
+    err(
+      ctx,
+      at(at(path, 'definition'), 'statement'),
+      'required',
+      'a statement marking requires a string statement',
+    );
+  } else if (typeof dt === 'string' && dt !== 'tlp' && dt !== 'statement') {
+    warn(ctx, at(path, 'definition_type'), 'vocabulary', `${show(dt)} is neither tlp nor statement`);
+  }
+  if (o.modified !== undefined) {
+    warn(ctx, at(path, 'modified'), 'marking-unversioned', 'marking definitions are not versioned (§7.2.1)');
+  }
+  const refs = o.object_marking_refs;
+  if (Array.isArray(refs) && refs.includes(o.id)) {
+    err(ctx, at(path, 'object_marking_refs'), 'marking-circular', 'a marking definition cannot mark itself');
+  }
+}
+
+export const CHECKS: Readonly<Record<string, Check>> = {
+  seen: (ctx, o, path) => notBefore(ctx, o, path, 'first_seen', 'last_seen'),
+  indicator: (ctx, o, path) => {
+    if (
+      later(o.valid_from, o.valid_until) ||
+      (typeof o.valid_from === 'string' && o.valid_from === o.valid_until)
+    ) {
+      err(ctx, at(path, 'valid_until'), 'time-order', 'valid_until must be later than valid_from');
+    }
+    const check = ctx.options?.checkPattern;
+    if (check !== undefined && typeof o.pattern === 'string' && typeof o.pattern_type === 'string') {
+      const msg = check(o.pattern, o.pattern_type);
+      if (msg !== undefined) err(ctx, at(path, 'pattern'), 'pattern', msg);
+    }
+  },
+  location: (ctx, o, path) => {
+    const lat = o.latitude !== undefined;
+    const lon = o.longitude !== undefined;
+    if (lat !== lon) {
+      err(ctx, at(path, lat ? 'longitude' : 'latitude'), 'required', 'latitude and longitude go together');
+    }
+    if (o.precision !== undefined && !(lat && lon)) {
+      err(ctx, at(path, 'precision'), 'dependency', 'precision requires latitude and longitude');
+    }
+    if (o.region === undefined && o.country === undefined && !(lat && lon)) {
+      err(ctx, path, 'required', 'a location requires region, country, or latitude and longitude');
+    }
+  },
+  malware: (ctx, o, path) => {
+    notBefore(ctx, o, path, 'first_seen', 'last_seen');
+    if (o.is_family === true && o.name === undefined) {
+      err(ctx, at(path, 'name'), 'required', 'a malware family (is_family: true) requires a name');
+    }
+  },
+  'malware-analysis': (ctx, o, path) => {
+    atLeastOne(ctx, o, path, ['result', 'analysis_sco_refs'], 'malware-analysis');
+    notBefore(ctx, o, path, 'analysis_started', 'analysis_ended');
+  },
+  'observed-data': (ctx, o, path) => {
+    notBefore(ctx, o, path, 'first_observed', 'last_observed');
+    if (o.objects !== undefined && o.object_refs !== undefined) {
+      err(ctx, at(path, 'objects'), 'exclusive', 'objects and object_refs must not both be present');
+    } else if (o.objects === undefined && o.object_refs === undefined) {
+      err(ctx, path, 'required', 'observed-data requires object_refs (or the deprecated objects)');
+    } else if (o.objects !== undefined) {
+      warn(ctx, at(path, 'objects'), 'deprecated', 'objects is deprecated in STIX 2.1; use object_refs');
+    }
+    const refs = o.object_refs;
+    if (Array.isArray(refs) && refs.length > 0) {
+      const anySco = refs.some((r) => {
+        const t = identifierType(r);
+        return t !== undefined && t !== 'relationship';
+      });
+      if (!anySco) err(ctx, at(path, 'object_refs'), 'required', 'object_refs must contain at least one SCO');
+    }
+  },
+  relationship: checkRelationship,
+  'marking-definition': checkMarkingDefinition,
+  'language-content': (ctx, o, path) => {
+    const c = o.contents;
+    const p = at(path, 'contents');
+    if (!isRec(c)) return err(ctx, p, 'type', 'contents must be a dictionary keyed by language tag');
+    let n = 0;
+    for (const k of Object.keys(c)) {
+      n++;
+      if (!LANG_RE.test(k)) err(ctx, at(p, k), 'lang', `${show(k)} is not an RFC 5646 language tag`);
+      if (!isRec(c[k]))
+        err(ctx, at(p, k), 'type', 'each language maps to an object of translated properties');
+    }
+    if (n === 0) err(ctx, p, 'empty-dictionary', 'contents must not be empty');
+  },
+  artifact: (ctx, o, path) => {
+    if (o.payload_bin !== undefined && o.url !== undefined) {
+      err(ctx, at(path, 'url'), 'exclusive', 'payload_bin and url must not both be present');
+    }
+    if (o.url !== undefined && o.hashes === undefined) {
+      err(ctx, at(path, 'hashes'), 'required', 'hashes is required when url is present');
+    }
+    if (o.decryption_key !== undefined && o.encryption_algorithm === undefined) {
+      err(ctx, at(path, 'decryption_key'), 'dependency', 'decryption_key requires encryption_algorithm');
+    }
+  },
+  'email-message': (ctx, o, path) => {
+    if (o.is_multipart === false && o.body_multipart !== undefined) {
+      err(ctx, at(path, 'body_multipart'), 'exclusive', 'body_multipart requires is_multipart: true');
+    }
+    if (o.is_multipart === true && o.body !== undefined) {
+      err(ctx, at(path, 'body'), 'exclusive', 'body must not be present when is_multipart is true');
+    }
+  },
+  'mime-part': (ctx, o, path) => {
+    if ((o.body === undefined) === (o.body_raw_ref === undefined)) {
+      err(ctx, path, 'exclusive', 'a MIME part has exactly one of body or body_raw_ref');
+    }
+  },
+  file: (ctx, o, path) => atLeastOne(ctx, o, path, ['hashes', 'name'], 'file'),
+  ipv4: (ctx, o, path) => {
+    if (typeof o.value === 'string' && !IPV4_RE.test(o.value)) {
+      err(ctx, at(path, 'value'), 'ip-address', `${show(o.value)} is not an IPv4 address or CIDR block`);
+    }
+  },
+  ipv6: (ctx, o, path) => {
+    if (typeof o.value === 'string' && !isIpv6(o.value)) {
+      err(ctx, at(path, 'value'), 'ip-address', `${show(o.value)} is not an IPv6 address or CIDR block`);
+    }
+  },
+  mac: (ctx, o, path) => {
+    if (typeof o.value === 'string' && !MAC_RE.test(o.value)) {
+      err(ctx, at(path, 'value'), 'mac-address', 'must be a lower-case, colon-delimited MAC-48 address');
+    }
+  },
+  'network-traffic': (ctx, o, path) => {
+    atLeastOne(ctx, o, path, ['src_ref', 'dst_ref'], 'network-traffic');
+    if (o.is_active === true && o.end !== undefined) {
+      err(ctx, at(path, 'end'), 'exclusive', 'end must not be present when is_active is true');
+    }
+    notBefore(ctx, o, path, 'start', 'end');
+  },
+  process: (ctx, o, path) => {
+    for (const k of Object.keys(o)) if (k !== 'type' && k !== 'id' && k !== 'spec_version') return;
+    err(ctx, path, 'required', 'a process requires at least one property besides type, id and spec_version');
+  },
+  software: (ctx, o, path) => {
+    const langs = o.languages;
+    if (!Array.isArray(langs)) return;
+    for (let i = 0; i < langs.length; i++) {
+      const l = langs[i];
+      if (typeof l === 'string' && !/^[a-z]{3}$/.test(l)) {
+        warn(ctx, at(at(path, 'languages'), i), 'lang', `${show(l)} should be an ISO 639-2 language code`);
+      }
+    }
+  },
+  x509: (ctx, o, path) => {
+    for (const k of Object.keys(o)) {
+      if (k !== 'type' && k !== 'id' && k !== 'spec_version' && k !== 'defanged') return;
+    }
+    err(ctx, path, 'required', 'an x509-certificate requires at least one of its own properties');
+  },
+  'at-least-one': (ctx, o, path) => {
+    if (Object.keys(o).length === 0) err(ctx, path, 'required', 'must contain at least one property');
+  },
+  'external-reference': (ctx, o, path) => {
+    atLeastOne(ctx, o, path, ['description', 'url', 'external_id'], 'an external reference');
+    const src = o.source_name;
+    const xid = o.external_id;
+    if (src === 'capec' || src === 'cve') {
+      const re = src === 'capec' ? /^CAPEC-\d+$/ : /^CVE-\d{4}-\d{4,}$/;
+      if (xid === undefined) {
+        err(ctx, at(path, 'external_id'), 'required', `a ${src} reference requires external_id`);
+      } else if (typeof xid === 'string' && !re.test(xid)) {
+        err(
+          ctx,
+          at(path, 'external_id'),
+          'external-id',
+          `a ${src} external_id must look like ${src === 'capec' ? 'CAPEC-123' : 'CVE-2021-26855'}`,
+        );
+      }
+    }
+  },
+  'kill-chain-phase': (ctx, o, path) => {
+    for (const k of ['kill_chain_name', 'phase_name']) {
+      const v = o[k];
+      if (typeof v === 'string' && /[A-Z _]/.test(v)) {
+        warn(
+          ctx,
+          at(path, k),
+          'kill-chain-name',
+          'should be lower case with hyphens instead of spaces or underscores',
+        );
+      }
+    }
+  },
+  'granular-marking': (ctx, o, path) => {
+    if ((o.lang === undefined) === (o.marking_ref === undefined)) {
+      err(ctx, path, 'exclusive', 'a granular marking has exactly one of lang or marking_ref');
+    }
+  },
+};
+
+// ---------------------------------------------------------------------------------------------------------------
+// Top level
+
+const UUID_AT = 2; // offset of the UUID after the `--`
+
+function checkIdProp(ctx: Ctx, type: string, spec: TypeSpec | undefined, id: unknown, path: string): void {
+  const p = at(path, 'id');
+  if (id === undefined) return; // reported as required
+  if (typeof id !== 'string') return err(ctx, p, 'type', `id must be a string, not ${show(id)}`);
+  if (!id.startsWith(`${type}--`)) {
+    return err(ctx, p, 'id-type', `id must start with "${type}--" (its type), not ${show(id)}`);
+  }
+  const o = type.length + UUID_AT;
+  if (id.length !== o + 36 || !uuidAt(id, o)) {
+    return err(ctx, p, 'id-format', `${show(id.slice(o))} is not an RFC 4122 UUID`);
+  }
+  const version = id.charAt(o + 14);
+  if (spec?.category === 'sco') {
+    if (version !== '4' && version !== '5')
+      err(ctx, p, 'id-version', 'an SCO id must use a UUIDv4 or UUIDv5');
+  } else if (spec !== undefined && version !== '4') {
+    warn(ctx, p, 'id-version', `${type} ids should use a UUIDv4 (this is a UUIDv${version})`);
+  }
+}
+
+function validateInto(value: unknown, path: string, ctx: Ctx, inBundle: boolean): void {
+  if (!isRec(value)) return err(ctx, path, 'type', `a STIX object must be a JSON object, not ${show(value)}`);
+  const id = value.id;
+  ctx.objectId = typeof id === 'string' && id.length <= 300 ? id : undefined;
+  if (!scan(value, 0, ctx, path)) return;
+  const type = value.type;
+  if (typeof type !== 'string') {
+    err(
+      ctx,
+      at(path, 'type'),
+      type === undefined ? 'required' : 'type',
+      'every STIX object requires a string type',
+    );
+    if (id === undefined) err(ctx, at(path, 'id'), 'required', 'every STIX object requires an id');
+    return;
+  }
+  if (type === 'bundle') {
+    err(ctx, at(path, 'type'), inBundle ? 'nested-bundle' : 'bundle', 'a bundle is not a STIX object here');
+    return;
+  }
+  if (type.length < 3 || type.length > 250 || !TYPE_NAME_RE.test(type)) {
+    return err(
+      ctx,
+      at(path, 'type'),
+      'type-name',
+      'a type is 3–250 characters of a–z, 0–9 and single hyphens',
+    );
+  }
+  if (type === 'action') return err(ctx, at(path, 'type'), 'type-name', 'the type "action" is reserved');
+  const spec = TYPE_SPECS.get(type);
+  const objSpec: ObjSpec = spec ?? CUSTOM_COMMON;
+
+  for (const key of Object.keys(value)) {
+    const v = value[key];
+    if (v === undefined) continue;
+    const p = objSpec.props.get(key);
+    if (p !== undefined) {
+      if (v === null) err(ctx, at(path, key), 'type', 'null is not a STIX value; omit the property instead');
+      else if (p.k === 'extensions') checkExtensions(ctx, type, v, at(path, key));
+      else if (key !== 'id' && key !== 'type') checkProp(ctx, p, v, at(path, key));
+    } else {
+      checkCustomName(ctx, key, v, at(path, key));
+    }
+  }
+  for (const r of objSpec.required) {
+    if (value[r] === undefined) err(ctx, at(path, r), 'required', `${type} requires ${r}`);
+  }
+  checkIdProp(ctx, type, spec, id, path);
+
+  const sv = value.spec_version;
+  if (sv !== undefined && sv !== '2.1') {
+    err(ctx, at(path, 'spec_version'), 'spec-version', `spec_version must be "2.1", not ${show(sv)}`);
+  }
+  if (later(value.created, value.modified)) {
+    err(ctx, at(path, 'modified'), 'modified-before-created', 'modified must not be earlier than created');
+  }
+  if (spec === undefined) checkCustomObject(ctx, value, path);
+  else if (spec.check !== undefined) CHECKS[spec.check]?.(ctx, value, path);
+
+  const gms = value.granular_markings;
+  if (Array.isArray(gms)) {
+    for (let i = 0; i < gms.length; i++) {
+      const sels = isRec(gms[i]) ? (gms[i] as Rec).selectors : undefined;
+      if (!Array.isArray(sels)) continue;
+      for (let j = 0; j < sels.length; j++) {
+        const s = sels[j];
+        if (typeof s !== 'string') continue;
+        const r = resolveSelector(value, s);
+        if (r === 'ok') continue;
+        const sp = at(at(at(path, 'granular_markings'), i), 'selectors') + `[${j}]`;
+        if (r === 'syntax')
+          err(ctx, sp, 'selector', `${show(s)} is not a valid selector (e.g. "labels.[0]")`);
+        else err(ctx, sp, 'selector', `${show(s)} does not select anything in this object`);
+      }
+    }
+  }
+}
+
+function checkCustomObject(ctx: Ctx, o: Rec, path: string): void {
+  const hasCreated = o.created !== undefined;
+  const hasModified = o.modified !== undefined;
+  if (hasCreated || hasModified) {
+    // SDO-like custom object (§11.2): the SDO common properties apply.
+    if (!hasCreated)
+      err(ctx, at(path, 'created'), 'required', 'a custom object with modified also requires created');
+    if (!hasModified)
+      err(ctx, at(path, 'modified'), 'required', 'a custom object with created also requires modified');
+    if (o.spec_version === undefined)
+      err(ctx, at(path, 'spec_version'), 'required', 'custom objects require spec_version');
+    return;
+  }
+  const exts = o.extensions;
+  const declaresSco =
+    isRec(exts) && Object.values(exts).some((e) => isRec(e) && e.extension_type === 'new-sco');
+  if (!declaresSco) {
+    warn(
+      ctx,
+      path,
+      'custom-object',
+      'custom object without created/modified: required unless it is a custom SCO',
+    );
+  }
+}
+
+function newCtx(options: ValidateOptions | undefined): Ctx {
+  return { problems: [], objectId: undefined, options, count: 0 };
+}
+
+/** Every problem (errors and warnings) of one STIX object, with paths relative to the object (`$.…`). */
+export function validateObject(value: unknown, options?: ValidateOptions): Problem[] {
+  const ctx = newCtx(options);
+  validateInto(value, '$', ctx, false);
+  return ctx.problems;
+}
+
+const BUNDLE_ID_RE =
+  /^bundle--[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[1-5][0-9a-fA-F]{3}-[89abAB][0-9a-fA-F]{3}-[0-9a-fA-F]{12}$/;
+
+/**
+ * Every problem of a bundle: its envelope, then each object with paths `$.objects[i]…`, then objects that repeat an
+ * id and version with a different body.
+ */
+export function validateBundle(value: unknown, options?: ValidateOptions): Problem[] {
+  const ctx = newCtx(options);
+  if (!isRec(value)) {
+    err(ctx, '$', 'type', `a bundle must be a JSON object, not ${show(value)}`);
+    return ctx.problems;
+  }
+  const id = value.id;
+  ctx.objectId = typeof id === 'string' && id.length <= 300 ? id : undefined;
+  if (value.type !== 'bundle') err(ctx, '$.type', 'bundle', `type must be "bundle", not ${show(value.type)}`);
+  if (id === undefined) err(ctx, '$.id', 'required', 'a bundle requires an id');
+  else if (typeof id !== 'string' || !BUNDLE_ID_RE.test(id)) {
+    err(ctx, '$.id', 'id-format', `${show(id)} is not a bundle identifier (bundle--UUID)`);
+  } else if (id.charAt(22) !== '4') warn(ctx, '$.id', 'id-version', 'bundle ids should use a UUIDv4');
+  for (const key of Object.keys(value)) {
+    if (BUNDLE.props.has(key)) continue;
+    if (key === 'spec_version') {
+      warn(
+        ctx,
+        '$.spec_version',
+        'bundle-spec-version',
+        'STIX 2.1 bundles have no spec_version (a 2.0 leftover)',
+      );
+    } else {
+      warn(ctx, at('$', key), 'unknown-property', `${show(key)} is not a bundle property`);
+    }
+  }
+  const objects = value.objects;
+  if (objects === undefined) return ctx.problems;
+  if (!Array.isArray(objects)) {
+    err(ctx, '$.objects', 'type', `objects must be a list, not ${show(objects)}`);
+    return ctx.problems;
+  }
+  if (objects.length === 0) {
+    err(ctx, '$.objects', 'empty-list', 'lists must not be empty; omit objects instead');
+    return ctx.problems;
+  }
+  const seen = new Map<string, number>();
+  for (let i = 0; i < objects.length; i++) {
+    const o: unknown = objects[i];
+    const path = `$.objects[${i}]`;
+    ctx.count = 0;
+    validateInto(o, path, ctx, true);
+    if (!isRec(o) || typeof o.id !== 'string') continue;
+    const version =
+      typeof o.modified === 'string' ? o.modified : typeof o.created === 'string' ? o.created : '';
+    const key = `${o.id}|${version}`;
+    const j = seen.get(key);
+    if (j === undefined) {
+      seen.set(key, i);
+      continue;
+    }
+    let same = false;
+    try {
+      same = canonicalJson(o) === canonicalJson(objects[j]);
+    } catch {
+      same = false;
+    }
+    ctx.objectId = o.id;
+    if (same) warn(ctx, path, 'duplicate-object', `repeats $.objects[${j}] exactly`);
+    else err(ctx, path, 'duplicate-object', `same id and version as $.objects[${j}] but a different body`);
+  }
+  return ctx.problems;
+}
+
+export function hasErrors(problems: readonly Problem[]): boolean {
+  for (const p of problems) if (p.severity === 'error') return true;
+  return false;
+}

@@ -1,0 +1,249 @@
+/**
+ * TAXII reads and bookkeeping: the one query every TAXII read goes through (`queryEntries`), status resources
+ * of POSTs, and node-wide settings. Entries are returned in `seq` order, which is `date_added` order.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { Database } from './schema.js';
+import { visibilityFilter, type Visibility } from './visibility.js';
+
+/** Which versions of each object: any of these (ORed). */
+export interface VersionSelector {
+  readonly all: boolean;
+  readonly first: boolean;
+  readonly last: boolean;
+  /** Version keys (`timestampKey`) of versioned objects. */
+  readonly keys: readonly string[];
+  /** date_added values (six fractional digits) standing for the version of unversioned objects. */
+  readonly datesAdded: readonly string[];
+}
+
+export interface TaxiiEntryQuery {
+  readonly collectionId: string;
+  readonly ids?: readonly string[] | undefined;
+  readonly types?: readonly string[] | undefined;
+  readonly specVersions?: readonly string[] | undefined;
+  readonly versions: VersionSelector;
+  /** Exclusive lower bound on date_added (six fractional digits). */
+  readonly addedAfter?: string | undefined;
+  /** Exclusive lower bound on seq (the `next` cursor). */
+  readonly afterSeq?: number | undefined;
+  readonly limit: number;
+  /** Whether to read the object bodies (objects endpoints) or only the metadata (manifest, versions). */
+  readonly withBody: boolean;
+}
+
+export interface TaxiiEntry {
+  readonly seq: number;
+  readonly id: string;
+  readonly type: string;
+  readonly specVersion: string;
+  readonly versionKey: string;
+  /** The version timestamp as written, or null for unversioned objects. */
+  readonly version: string | null;
+  readonly dateAdded: string;
+  /** Exact JSON text; '' when not requested. */
+  readonly body: string;
+}
+
+export interface NewStatus {
+  readonly id: string;
+  readonly collectionId: string;
+  readonly principalId: string;
+  readonly requestTimestamp: string;
+  readonly total: number;
+  readonly expiresAt: string;
+}
+
+export interface StatusObjectOutcome {
+  readonly idx: number;
+  readonly objectId: string;
+  readonly version: string | null;
+  readonly success: boolean;
+  readonly message: string | null;
+}
+
+export interface StoredStatus {
+  readonly id: string;
+  readonly collectionId: string;
+  readonly principalId: string;
+  readonly requestTimestamp: string;
+  readonly total: number;
+  readonly success: number;
+  readonly failure: number;
+  readonly pending: number;
+  readonly objects: readonly StatusObjectOutcome[];
+}
+
+const IN_CHUNK = 500;
+
+export class TaxiiRepository {
+  constructor(private readonly db: Kysely<Database>) {}
+
+  /**
+   * The one TAXII read: entries of a collection matching the filters, in seq order. `visibility` is the
+   * object-level access filter; it applies here, in SQL, before `limit`.
+   */
+  async queryEntries(q: TaxiiEntryQuery, visibility?: Visibility): Promise<TaxiiEntry[]> {
+    let query = this.db
+      .selectFrom('collection_entries as e')
+      .innerJoin('stix_versions as v', (j) =>
+        j.onRef('v.id', '=', 'e.object_id').onRef('v.version_key', '=', 'e.version_key'),
+      )
+      .select([
+        'e.seq',
+        'e.object_id',
+        'e.type',
+        'e.spec_version',
+        'e.version_key',
+        'e.date_added',
+        'v.version',
+      ])
+      .where('e.collection_id', '=', q.collectionId);
+    if (q.withBody) query = query.select('v.body');
+    if (q.ids && q.ids.length > 0) query = query.where('e.object_id', 'in', [...q.ids]);
+    if (q.types && q.types.length > 0) query = query.where('e.type', 'in', [...q.types]);
+    if (q.specVersions && q.specVersions.length > 0)
+      query = query.where('e.spec_version', 'in', [...q.specVersions]);
+    if (q.addedAfter !== undefined) query = query.where('e.date_added', '>', q.addedAfter);
+    if (q.afterSeq !== undefined) query = query.where('e.seq', '>', q.afterSeq);
+    const sel = q.versions;
+    if (!sel.all) {
+      query = query.where((eb) => {
+        const alternatives = [];
+        if (sel.last) alternatives.push(eb('e.is_latest', '=', 1));
+        if (sel.first)
+          alternatives.push(
+            eb.not(
+              eb.exists(
+                eb
+                  .selectFrom('collection_entries as f')
+                  .select('f.seq')
+                  .whereRef('f.collection_id', '=', 'e.collection_id')
+                  .whereRef('f.object_id', '=', 'e.object_id')
+                  .whereRef('f.version_key', '<', 'e.version_key'),
+              ),
+            ),
+          );
+        if (sel.keys.length > 0) alternatives.push(eb('e.version_key', 'in', [...sel.keys]));
+        if (sel.datesAdded.length > 0)
+          alternatives.push(
+            eb.and([eb('e.version_key', '=', ''), eb('e.date_added', 'in', [...sel.datesAdded])]),
+          );
+        return alternatives.length > 0 ? eb.or(alternatives) : sql<boolean>`1 = 0`;
+      });
+    }
+    const visible = visibilityFilter(visibility);
+    if (visible) query = query.where(visible);
+    const rows = await query.orderBy('e.seq').limit(q.limit).execute();
+    return rows.map((r) => ({
+      seq: Number(r.seq),
+      id: r.object_id,
+      type: r.type,
+      specVersion: r.spec_version,
+      versionKey: r.version_key,
+      version: r.version,
+      dateAdded: r.date_added,
+      body: (r as { body?: string }).body ?? '',
+    }));
+  }
+
+  /** Records a new status resource (all pending) and drops expired ones. */
+  async createStatus(s: NewStatus, now: string): Promise<void> {
+    await this.db.deleteFrom('taxii_statuses').where('expires_at', '<', now).execute();
+    await this.db
+      .insertInto('taxii_statuses')
+      .values({
+        id: s.id,
+        collection_id: s.collectionId,
+        principal_id: s.principalId,
+        request_timestamp: s.requestTimestamp,
+        total_count: s.total,
+        success_count: 0,
+        failure_count: 0,
+        pending_count: s.total,
+        expires_at: s.expiresAt,
+      })
+      .execute();
+  }
+
+  /** Moves processed objects of a status from pending to success or failure. */
+  async recordOutcomes(statusId: string, outcomes: readonly StatusObjectOutcome[]): Promise<void> {
+    if (outcomes.length === 0) return;
+    const successes = outcomes.filter((o) => o.success).length;
+    const failures = outcomes.length - successes;
+    await this.db.transaction().execute(async (trx) => {
+      for (let i = 0; i < outcomes.length; i += IN_CHUNK) {
+        await trx
+          .insertInto('taxii_status_objects')
+          .values(
+            outcomes.slice(i, i + IN_CHUNK).map((o) => ({
+              status_id: statusId,
+              idx: o.idx,
+              object_id: o.objectId,
+              version: o.version,
+              success: o.success ? 1 : 0,
+              message: o.message,
+            })),
+          )
+          .execute();
+      }
+      await trx
+        .updateTable('taxii_statuses')
+        .set((eb) => ({
+          success_count: eb('success_count', '+', successes),
+          failure_count: eb('failure_count', '+', failures),
+          pending_count: eb('pending_count', '-', outcomes.length),
+        }))
+        .where('id', '=', statusId)
+        .execute();
+    });
+  }
+
+  async getStatus(id: string, now: string): Promise<StoredStatus | undefined> {
+    const row = await this.db
+      .selectFrom('taxii_statuses')
+      .selectAll()
+      .where('id', '=', id)
+      .where('expires_at', '>=', now)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    const objects = await this.db
+      .selectFrom('taxii_status_objects')
+      .selectAll()
+      .where('status_id', '=', id)
+      .orderBy('idx')
+      .execute();
+    return {
+      id: row.id,
+      collectionId: row.collection_id,
+      principalId: row.principal_id,
+      requestTimestamp: row.request_timestamp,
+      total: Number(row.total_count),
+      success: Number(row.success_count),
+      failure: Number(row.failure_count),
+      pending: Number(row.pending_count),
+      objects: objects.map((o) => ({
+        idx: Number(o.idx),
+        objectId: o.object_id,
+        version: o.version,
+        success: o.success === 1,
+        message: o.message,
+      })),
+    };
+  }
+
+  /** The value of a node-wide setting, stored as `initial` by whichever process asks first. */
+  async settingOrInit(key: string, initial: string): Promise<string> {
+    await this.db
+      .insertInto('settings')
+      .values({ key, value: initial })
+      .onConflict((oc) => oc.column('key').doNothing())
+      .execute();
+    const row = await this.db
+      .selectFrom('settings')
+      .select('value')
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow();
+    return row.value;
+  }
+}

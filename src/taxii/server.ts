@@ -1,0 +1,182 @@
+/**
+ * The TAXII 2.1 server routes as a Fastify plugin (mount with prefix `/taxii2`). Each route is a pipeline:
+ * negotiate → authenticate → parse the query → one backend call → present. No try/catch here: errors are
+ * catalogue errors, turned into TAXII error resources by the one HTTP error mapper.
+ */
+import type { Readable } from 'node:stream';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Principal } from '../core/access/principal.js';
+import { EntenteError, notFound, tooLarge } from '../core/errors.js';
+import type { TaxiiBackend } from './backend.js';
+import { TAXII_MEDIA_TYPE, acceptsTaxii, isTaxiiContentType } from './media.js';
+import { dateAddedHeaders, envelopeText, manifest, versions } from './present.js';
+import { parseFilter, type Endpoint } from './query.js';
+import type { ApiRoot, Discovery } from './types.js';
+
+export interface TaxiiRoutesOptions {
+  readonly backend: TaxiiBackend;
+}
+
+type Params = { root: string; collectionId: string; objectId: string; statusId: string };
+type Req = FastifyRequest<{ Params: Params; Querystring: Record<string, unknown> }>;
+
+export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Promise<void> {
+  const { backend } = opts;
+  const config = backend.config;
+  const roots = new Map(config.apiRoots.map((r) => [r.name, r]));
+
+  // POST bodies are streamed to the backend as they arrive, never buffered here.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
+
+  app.addHook('onRequest', async (req) => {
+    if (!acceptsTaxii(req.headers.accept))
+      throw new EntenteError('NOT_ACCEPTABLE', `this server answers only with ${TAXII_MEDIA_TYPE}`);
+  });
+
+  const principalOf = async (req: FastifyRequest): Promise<Principal> => {
+    const p = await backend.authenticate(req.headers.authorization);
+    if (config.requireAuth && p.kind === 'anonymous')
+      throw new EntenteError('UNAUTHENTICATED', 'authentication required');
+    return p;
+  };
+  const rootOf = (req: Req): string => {
+    if (!roots.has(req.params.root)) throw notFound(`no API root "${req.params.root}"`);
+    return req.params.root;
+  };
+  const filterOf = (req: Req, endpoint: Endpoint) =>
+    parseFilter(endpoint, req.query, { maxLimit: config.maxLimit });
+  const send = (reply: FastifyReply, status: number, body: unknown, headers: Record<string, string> = {}) =>
+    reply
+      .status(status)
+      .headers(headers)
+      .header('content-type', TAXII_MEDIA_TYPE)
+      .send(typeof body === 'string' ? body : JSON.stringify(body));
+
+  // Every resource answers with and without the trailing slash the spec writes.
+  const route = (method: 'GET' | 'POST' | 'DELETE', path: string, handler: (req: Req, reply: FastifyReply) => Promise<unknown>) => {
+    app.route({ method, url: path, handler });
+    if (path.endsWith('/') && path !== '/') app.route({ method, url: path.slice(0, -1), handler });
+  };
+
+  route('GET', '/', async (req, reply) => {
+    await principalOf(req);
+    const base = config.publicUrl ?? `${req.protocol}://${req.host}`;
+    const urls = config.apiRoots.map((r) => `${base}/taxii2/${r.name}/`);
+    const discovery: Discovery = {
+      title: config.title,
+      ...(config.description !== undefined ? { description: config.description } : {}),
+      ...(config.contact !== undefined ? { contact: config.contact } : {}),
+      ...(urls[0] !== undefined ? { default: urls[0] } : {}),
+      api_roots: urls,
+    };
+    return send(reply, 200, discovery);
+  });
+
+  route('GET', '/:root/', async (req, reply) => {
+    const root = roots.get(rootOf(req))!;
+    await principalOf(req);
+    const body: ApiRoot = {
+      title: root.title,
+      ...(root.description !== undefined ? { description: root.description } : {}),
+      versions: [TAXII_MEDIA_TYPE],
+      max_content_length: config.maxContentLength,
+    };
+    return send(reply, 200, body);
+  });
+
+  route('GET', '/:root/status/:statusId/', async (req, reply) => {
+    const root = rootOf(req);
+    const p = await principalOf(req);
+    return send(reply, 200, await backend.status(p, root, req.params.statusId));
+  });
+
+  route('GET', '/:root/collections/', async (req, reply) => {
+    const root = rootOf(req);
+    const p = await principalOf(req);
+    const list = await backend.collections(p, root);
+    return send(reply, 200, list.length > 0 ? { collections: list } : {});
+  });
+
+  route('GET', '/:root/collections/:collectionId/', async (req, reply) => {
+    const root = rootOf(req);
+    const p = await principalOf(req);
+    return send(reply, 200, await backend.collection(p, root, req.params.collectionId));
+  });
+
+  route('GET', '/:root/collections/:collectionId/objects/', async (req, reply) => {
+    const root = rootOf(req);
+    const p = await principalOf(req);
+    const filter = filterOf(req, 'objects');
+    const page = await backend.list(p, root, req.params.collectionId, 'objects', filter);
+    return send(reply, 200, envelopeText(page), dateAddedHeaders(page));
+  });
+
+  route('POST', '/:root/collections/:collectionId/objects/', async (req, reply) => {
+    const root = rootOf(req);
+    const p = await principalOf(req);
+    if (!isTaxiiContentType(req.headers['content-type']))
+      throw new EntenteError('UNSUPPORTED', `POST a TAXII envelope as ${TAXII_MEDIA_TYPE}`);
+    const max = config.maxContentLength;
+    const declared = req.headers['content-length'];
+    if (declared !== undefined && Number(declared) > max) {
+      void reply.header('connection', 'close');
+      throw tooLarge(`the body is ${declared} bytes; max_content_length is ${max}`);
+    }
+    const body = (req.body as Readable | undefined) ?? emptyStream();
+    const status = await backend.addObjects(p, root, req.params.collectionId, limitBytes(body, max, reply));
+    return send(reply, 202, status);
+  });
+
+  route('GET', '/:root/collections/:collectionId/manifest/', async (req, reply) => {
+    const root = rootOf(req);
+    const p = await principalOf(req);
+    const page = await backend.list(p, root, req.params.collectionId, 'manifest', filterOf(req, 'manifest'));
+    return send(reply, 200, manifest(page), dateAddedHeaders(page));
+  });
+
+  route('GET', '/:root/collections/:collectionId/objects/:objectId/', async (req, reply) => {
+    const root = rootOf(req);
+    const p = await principalOf(req);
+    const { collectionId, objectId } = req.params;
+    const page = await backend.object(p, root, collectionId, objectId, filterOf(req, 'object'));
+    return send(reply, 200, envelopeText(page), dateAddedHeaders(page));
+  });
+
+  route('DELETE', '/:root/collections/:collectionId/objects/:objectId/', async (req, reply) => {
+    const root = rootOf(req);
+    const p = await principalOf(req);
+    const { collectionId, objectId } = req.params;
+    await backend.deleteObject(p, root, collectionId, objectId, filterOf(req, 'delete'));
+    return send(reply, 200, '');
+  });
+
+  route('GET', '/:root/collections/:collectionId/objects/:objectId/versions/', async (req, reply) => {
+    const root = rootOf(req);
+    const p = await principalOf(req);
+    const { collectionId, objectId } = req.params;
+    const page = await backend.versions(p, root, collectionId, objectId, filterOf(req, 'versions'));
+    return send(reply, 200, versions(page), dateAddedHeaders(page));
+  });
+
+  return Promise.resolve();
+}
+
+async function* emptyStream(): AsyncGenerator<Uint8Array> {}
+
+/** Passes the body through, counting bytes: past `max` it stops with TOO_LARGE before reading the rest. */
+async function* limitBytes(
+  source: AsyncIterable<Uint8Array>,
+  max: number,
+  reply: FastifyReply,
+): AsyncGenerator<Uint8Array> {
+  let total = 0;
+  for await (const chunk of source) {
+    total += chunk.length;
+    if (total > max) {
+      void reply.header('connection', 'close');
+      throw tooLarge(`the body is larger than max_content_length (${max} bytes)`);
+    }
+    yield chunk;
+  }
+}

@@ -1,0 +1,388 @@
+import { describe, expect, it } from 'vitest';
+import { hasErrors, validateBundle, validateObject } from '../../../src/core/stix/index.js';
+import { ALL_EXAMPLES, SCO_EXAMPLES, SDO_EXAMPLES, SRO_EXAMPLES, META_EXAMPLES, clone, type Obj } from './fixtures.js';
+import { errorKeys, errors, warningKeys } from './helpers.js';
+
+const v = (o: unknown) => validateObject(o);
+const with_ = (base: Obj, patch: Obj): Obj => {
+  const o = { ...clone(base), ...patch };
+  for (const [k, val] of Object.entries(patch)) if (val === undefined) delete o[k];
+  return o;
+};
+const IND = SDO_EXAMPLES.indicator!;
+const MAL = SDO_EXAMPLES.malware!;
+const REL = SRO_EXAMPLES.relationship!;
+
+describe('every spec-defined type has a valid example that validates without errors', () => {
+  it.each(Object.entries(ALL_EXAMPLES))('%s', (_type, o) => {
+    const ps = v(o);
+    expect(errorKeys(ps)).toEqual([]);
+  });
+  it('covers all 19 SDOs, 2 SROs, 18 SCOs and the 3 meta objects', () => {
+    expect(Object.keys(SDO_EXAMPLES)).toHaveLength(19);
+    expect(Object.keys(SRO_EXAMPLES)).toHaveLength(2);
+    expect(Object.keys(SCO_EXAMPLES)).toHaveLength(18);
+    expect(Object.keys(META_EXAMPLES)).toHaveLength(3);
+  });
+});
+
+describe('required properties', () => {
+  it.each(Object.entries(SDO_EXAMPLES))('%s without its id, created or modified is reported at each path', (_t, o) => {
+    const ps = v(with_(o, { id: undefined, created: undefined, modified: undefined }));
+    expect(errorKeys(ps)).toEqual(expect.arrayContaining(['required@$.id', 'required@$.created', 'required@$.modified']));
+  });
+  it('an indicator needs pattern, pattern_type and valid_from; all three are reported, not just the first', () => {
+    const ps = v(with_(IND, { pattern: undefined, pattern_type: undefined, valid_from: undefined }));
+    expect(errorKeys(ps)).toEqual(['required@$.pattern', 'required@$.pattern_type', 'required@$.valid_from']);
+  });
+  it('a malware requires is_family, and a family requires a name', () => {
+    expect(errorKeys(v(with_(MAL, { is_family: undefined })))).toEqual(['required@$.is_family']);
+    expect(errorKeys(v(with_(MAL, { is_family: true, name: undefined })))).toEqual(['required@$.name']);
+  });
+  it('an SCO needs no created/modified but does need its own required properties', () => {
+    expect(errorKeys(v(with_(SCO_EXAMPLES['ipv4-addr']!, { value: undefined })))).toEqual(['required@$.value']);
+  });
+  it('the problem carries the object id', () => {
+    const [p] = v(with_(IND, { pattern: undefined }));
+    expect(p?.objectId).toBe(IND.id);
+  });
+});
+
+describe('property types', () => {
+  it('wrong JSON types are errors at their path', () => {
+    const ps = v(with_(IND, { name: 42, revoked: 'yes', labels: 'x', confidence: 1.5 }));
+    expect(errorKeys(ps)).toEqual(['type@$.name', 'type@$.revoked', 'type@$.labels', 'type@$.confidence']);
+  });
+  it('null is never a STIX value', () => {
+    expect(errorKeys(v(with_(IND, { description: null })))).toEqual(['type@$.description']);
+  });
+  it('empty lists are prohibited', () => {
+    expect(errorKeys(v(with_(IND, { labels: [] })))).toEqual(['empty-list@$.labels']);
+  });
+  it('confidence is an integer from 0 to 100', () => {
+    expect(errorKeys(v(with_(IND, { confidence: 0 })))).toEqual([]);
+    expect(errorKeys(v(with_(IND, { confidence: 100 })))).toEqual([]);
+    expect(errorKeys(v(with_(IND, { confidence: 101 })))).toEqual(['range@$.confidence']);
+    expect(errorKeys(v(with_(IND, { confidence: -1 })))).toEqual(['range@$.confidence']);
+  });
+  it('lang is an RFC 5646 tag', () => {
+    for (const ok of ['en', 'en-US', 'zh-Hant-TW', 'de-CH-1996', 'x-klingon', 'sgn-BE-FR']) {
+      expect(errorKeys(v(with_(IND, { lang: ok }))), ok).toEqual([]);
+    }
+    for (const bad of ['english!', 'e', 'en_US', '']) {
+      expect(errorKeys(v(with_(IND, { lang: bad }))), bad).toEqual(['lang@$.lang']);
+    }
+  });
+  it('spec_version must be "2.1"', () => {
+    expect(errorKeys(v(with_(IND, { spec_version: '2.0' })))).toEqual(['spec-version@$.spec_version']);
+    expect(errorKeys(v(with_(SCO_EXAMPLES.url!, { spec_version: undefined })))).toEqual([]);
+  });
+});
+
+describe('identifiers', () => {
+  it('the id prefix must equal the type', () => {
+    expect(errorKeys(v(with_(IND, { id: 'malware--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f' })))).toEqual(['id-type@$.id']);
+  });
+  it('the UUID must be RFC 4122 (version 1–5, variant 10xx)', () => {
+    for (const bad of ['8e2e2d2b-17d4-0cbf-938f-98ee46b3cd3f', '8e2e2d2b-17d4-4cbf-c38f-98ee46b3cd3f', 'not-a-uuid']) {
+      expect(errorKeys(v(with_(IND, { id: `indicator--${bad}` }))), bad).toEqual(['id-format@$.id']);
+    }
+  });
+  it('SDOs should use UUIDv4 (warning); SCOs must use v4 or v5 (error)', () => {
+    const v1 = 'c232ff6a-5e5c-11ee-8c99-0242ac120002';
+    expect(warningKeys(v(with_(IND, { id: `indicator--${v1}` })))).toEqual(['id-version@$.id']);
+    expect(errorKeys(v(with_(SCO_EXAMPLES.url!, { id: `url--${v1}` })))).toEqual(['id-version@$.id']);
+  });
+  it('embedded references must point at the types the spec allows', () => {
+    const ps = v(with_(IND, { created_by_ref: 'malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b' }));
+    expect(errorKeys(ps)).toEqual(['ref-type@$.created_by_ref']);
+    const ps2 = v(with_(IND, { object_marking_refs: ['marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9', 'bogus'] }));
+    expect(errorKeys(ps2)).toEqual(['identifier@$.object_marking_refs[1]']);
+    const ps3 = v(with_(MAL, { sample_refs: ['url--c1477287-23ac-5971-a010-5c287877fa60'] }));
+    expect(errorKeys(ps3)).toEqual(['ref-type@$.sample_refs[0]']);
+  });
+});
+
+describe('timestamps', () => {
+  it('must be RFC 3339 in UTC with Z and seconds', () => {
+    for (const bad of ['2016-04-06T20:03Z', '2016-04-06T20:03:48+00:00', '2016-04-06 20:03:48Z', '2016-04-06t20:03:48z', '2016-02-30T00:00:00Z', '2016-04-06T20:03:48.Z']) {
+      expect(errorKeys(v(with_(IND, { valid_from: bad }))), bad).toEqual(['timestamp@$.valid_from']);
+    }
+    expect(errorKeys(v(with_(IND, { valid_from: '2016-02-29T23:59:60.123456789Z' })))).toEqual([]);
+  });
+  it('created and modified must be precise to the millisecond', () => {
+    const ps = v(with_(IND, { created: '2016-04-06T20:03:48Z', modified: '2016-04-06T20:03:48.1Z' }));
+    expect(errorKeys(ps)).toEqual(['timestamp-precision@$.created', 'timestamp-precision@$.modified']);
+  });
+  it('modified must not be earlier than created', () => {
+    expect(errorKeys(v(with_(IND, { modified: '2016-04-06T20:03:47.999Z' })))).toEqual(['modified-before-created@$.modified']);
+    expect(errorKeys(v(with_(IND, { modified: '2016-04-06T20:03:48.000000Z' })))).toEqual([]);
+  });
+  it('valid_until must be later than valid_from', () => {
+    expect(errorKeys(v(with_(IND, { valid_until: '2015-01-01T00:00:00Z' })))).toEqual(['time-order@$.valid_until']);
+    expect(errorKeys(v(with_(IND, { valid_until: '2016-01-01T00:00:00Z' })))).toEqual(['time-order@$.valid_until']);
+    expect(errorKeys(v(with_(IND, { valid_until: '2016-01-01T00:00:00.001Z' })))).toEqual([]);
+  });
+  it('last_seen must not be earlier than first_seen', () => {
+    const ps = v(with_(SDO_EXAMPLES.campaign!, { last_seen: '2015-01-01T00:00:00Z' }));
+    expect(errorKeys(ps)).toEqual(['time-order@$.last_seen']);
+  });
+});
+
+describe('indicator patterns', () => {
+  it('the injected checkPattern reports an error at $.pattern', () => {
+    const ps = validateObject(IND, { checkPattern: (p, t) => (t === 'stix' && p.includes('file:') ? 'bad pattern' : undefined) });
+    expect(errorKeys(ps)).toEqual(['pattern@$.pattern']);
+    expect(errorKeys(validateObject(IND, { checkPattern: () => undefined }))).toEqual([]);
+  });
+  it('pattern_type outside pattern-type-ov is a warning', () => {
+    expect(warningKeys(v(with_(IND, { pattern_type: 'kql' })))).toEqual(['vocabulary@$.pattern_type']);
+  });
+});
+
+describe('vocabularies', () => {
+  it('open vocabulary values outside the vocabulary are warnings', () => {
+    const ps = v(with_(MAL, { malware_types: ['ransomware', 'cryptominer'] }));
+    expect(errorKeys(ps)).toEqual([]);
+    expect(warningKeys(ps)).toEqual(['vocabulary@$.malware_types[1]']);
+  });
+  it('enumerations are closed: an unknown opinion is an error', () => {
+    expect(errorKeys(v(with_(SDO_EXAMPLES.opinion!, { opinion: 'maybe' })))).toEqual(['enum@$.opinion']);
+  });
+});
+
+describe('external references', () => {
+  it('source_name is required, and one of description, url or external_id', () => {
+    const ps = v(with_(IND, { external_references: [{ description: 'x' }, { source_name: 'x' }] }));
+    expect(errorKeys(ps)).toEqual(['required@$.external_references[0].source_name', 'required@$.external_references[1]']);
+  });
+  it('a capec or cve reference needs a well-formed external_id', () => {
+    const ps = v(with_(IND, { external_references: [{ source_name: 'capec', url: 'https://capec.mitre.org' }, { source_name: 'cve', external_id: 'CVE-21-1' }] }));
+    expect(errorKeys(ps)).toEqual(['required@$.external_references[0].external_id', 'external-id@$.external_references[1].external_id']);
+  });
+  it('hashes use hash-algorithm-ov keys and valid values', () => {
+    const ps = v(with_(IND, { external_references: [{ source_name: 'x', url: 'https://e.x/a', hashes: { 'SHA-256': 'abc', sha256: 'ff' } }] }));
+    expect(errorKeys(ps)).toEqual(["hash-format@$.external_references[0].hashes['SHA-256']"]);
+    expect(warningKeys(ps)).toEqual(['vocabulary@$.external_references[0].hashes.sha256']);
+  });
+  it('url must be a URL', () => {
+    expect(errorKeys(v(with_(IND, { external_references: [{ source_name: 'x', url: 'not a url' }] })))).toEqual(['url@$.external_references[0].url']);
+  });
+});
+
+describe('kill chain phases', () => {
+  it('need kill_chain_name and phase_name; should be lower case with hyphens', () => {
+    const ps = v(with_(IND, { kill_chain_phases: [{ kill_chain_name: 'lockheed' }, { kill_chain_name: 'Lockheed Martin', phase_name: 'x' }] }));
+    expect(errorKeys(ps)).toEqual(['required@$.kill_chain_phases[0].phase_name']);
+    expect(warningKeys(ps)).toEqual(['kill-chain-name@$.kill_chain_phases[1].kill_chain_name']);
+  });
+});
+
+describe('granular markings', () => {
+  const TLP = 'marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9';
+  it('selectors that resolve within the object are valid', () => {
+    const o = with_(IND, { labels: ['a', 'b'], granular_markings: [{ marking_ref: TLP, selectors: ['description', 'labels.[1]', 'kill_chain_phases'] }], kill_chain_phases: [{ kill_chain_name: 'k', phase_name: 'p' }] });
+    expect(errorKeys(v(o))).toEqual([]);
+  });
+  it('selectors that do not resolve, or are malformed, are errors', () => {
+    const o = with_(IND, { labels: ['a'], granular_markings: [{ marking_ref: TLP, selectors: ['labels.[1]', 'nothing', 'labels..x', '[0]'] }] });
+    expect(errorKeys(v(o))).toEqual([
+      'selector@$.granular_markings[0].selectors[0]',
+      'selector@$.granular_markings[0].selectors[1]',
+      'selector@$.granular_markings[0].selectors[2]',
+      'selector@$.granular_markings[0].selectors[3]',
+    ]);
+  });
+  it('exactly one of lang and marking_ref', () => {
+    const o = with_(IND, { granular_markings: [{ selectors: ['description'] }, { lang: 'en', marking_ref: TLP, selectors: ['name'] }] });
+    expect(errorKeys(v(o))).toEqual(['exclusive@$.granular_markings[0]', 'exclusive@$.granular_markings[1]']);
+  });
+});
+
+describe('extensions', () => {
+  const EXT = 'extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e';
+  it('an extension-definition key needs extension_type from extension-type-enum', () => {
+    expect(errorKeys(v(with_(IND, { extensions: { [EXT]: { extension_type: 'property-extension', rank: 5 } } })))).toEqual([]);
+    expect(errorKeys(v(with_(IND, { extensions: { [EXT]: { rank: 5 } } })))).toEqual([`required@$.extensions['${EXT}'].extension_type`]);
+    expect(errorKeys(v(with_(IND, { extensions: { [EXT]: { extension_type: 'other' } } })))).toEqual([`enum@$.extensions['${EXT}'].extension_type`]);
+  });
+  it('predefined SCO extensions are checked against their own tables', () => {
+    const f = with_(SCO_EXAMPLES.file!, { extensions: { 'windows-pebinary-ext': { machine_hex: '14c' } } });
+    expect(errorKeys(v(f))).toEqual([
+      "hex@$.extensions['windows-pebinary-ext'].machine_hex",
+      "required@$.extensions['windows-pebinary-ext'].pe_type",
+    ]);
+    const nt = with_(SCO_EXAMPLES['network-traffic']!, { extensions: { 'http-request-ext': { request_method: 'get' } } });
+    expect(errorKeys(v(nt))).toEqual(["required@$.extensions['http-request-ext'].request_value"]);
+  });
+  it('a predefined extension on the wrong SCO type is an error; unknown names are deprecated custom extensions', () => {
+    const f = with_(SCO_EXAMPLES.file!, { extensions: { 'http-request-ext': { request_method: 'get', request_value: '/' }, 'x-acme-ext': { a: 1 } } });
+    expect(errorKeys(v(f))).toEqual(["extension-type@$.extensions['http-request-ext']"]);
+    expect(warningKeys(v(f))).toEqual(["custom-extension@$.extensions['x-acme-ext']"]);
+  });
+});
+
+describe('custom properties and custom objects', () => {
+  it('custom property names are 3–250 ASCII letters, digits or underscores', () => {
+    expect(errorKeys(v(with_(IND, { x_acme_score: 5, X_Upper_OK: 1 })))).toEqual([]);
+    expect(errorKeys(v(with_(IND, { 'x-acme': 1, xy: 2, ['a'.repeat(251)]: 3 })))).toEqual([
+      "custom-property-name@$['x-acme']",
+      'custom-property-name@$.xy',
+      `custom-property-name@$.${'a'.repeat(251)}`,
+    ]);
+  });
+  it('custom object types are allowed and checked on the common properties', () => {
+    const ok = { type: 'x-acme-widget', spec_version: '2.1', id: 'x-acme-widget--4527e5de-8572-446a-a57a-706f15467461', created: C0, modified: C0, x_size: 3 };
+    expect(errorKeys(v(ok))).toEqual([]);
+    expect(errorKeys(v({ ...ok, modified: undefined, created_by_ref: 'tool--4527e5de-8572-446a-a57a-706f15467461' }))).toEqual([
+      'ref-type@$.created_by_ref',
+      'required@$.modified',
+    ]);
+  });
+  it('type names are a–z, 0–9 and single hyphens, 3–250 long; "action" is reserved', () => {
+    expect(errorKeys(v({ type: 'X_Bad', id: 'X_Bad--4527e5de-8572-446a-a57a-706f15467461' }))).toEqual(['type-name@$.type']);
+    expect(errorKeys(v({ type: 'action', id: 'action--4527e5de-8572-446a-a57a-706f15467461' }))).toEqual(['type-name@$.type']);
+  });
+});
+const C0 = '2020-01-01T00:00:00.000Z';
+
+describe('relationships', () => {
+  it('types from the relationship tables validate without warnings', () => {
+    expect(v(REL)).toEqual([]);
+  });
+  it('common relationships join any objects, including SROs', () => {
+    const ps = v(with_(REL, { relationship_type: 'related-to', source_ref: 'sighting--ee20065d-2555-424f-ad9e-0f8428623c75' }));
+    expect(ps).toEqual([]);
+  });
+  it('a custom relationship type is a warning', () => {
+    expect(warningKeys(v(with_(REL, { relationship_type: 'revoked-by' })))).toEqual(['custom-relationship-type@$.relationship_type']);
+  });
+  it('a spec relationship type towards a target the table does not list is a warning', () => {
+    const ps = v(with_(REL, { target_ref: 'identity--023d105b-752e-4e3c-941c-7d3f3cb15e9e' }));
+    expect(errorKeys(ps)).toEqual([]);
+    expect(warningKeys(ps)).toEqual(['relationship-target@$.target_ref']);
+  });
+  it('relationship_type is limited to a–z, 0–9 and hyphen', () => {
+    expect(errorKeys(v(with_(REL, { relationship_type: 'Uses Often' })))).toEqual(['relationship-type@$.relationship_type']);
+  });
+  it('relationships cannot point at marking definitions, bundles, language content or extension definitions', () => {
+    const ps = v(with_(REL, { relationship_type: 'related-to', target_ref: 'marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9' }));
+    expect(errorKeys(ps)).toEqual(['relationship-endpoint@$.target_ref']);
+  });
+  it('stop_time must be later than start_time', () => {
+    expect(errorKeys(v(with_(REL, { start_time: '2020-01-01T00:00:00Z', stop_time: '2020-01-01T00:00:00Z' })))).toEqual(['time-order@$.stop_time']);
+  });
+});
+
+describe('sightings', () => {
+  const S = SRO_EXAMPLES.sighting!;
+  it('sighting_of_ref is an SDO; where_sighted_refs are identities or locations; count ≤ 999,999,999', () => {
+    const ps = v(with_(S, { sighting_of_ref: 'ipv4-addr--ff26c055-6336-5bc5-b98d-13d6226742dd', where_sighted_refs: ['malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b'], count: 1_000_000_000 }));
+    expect(errorKeys(ps)).toEqual(['range@$.count', 'ref-type@$.sighting_of_ref', 'ref-type@$.where_sighted_refs[0]']);
+  });
+});
+
+describe('type-specific MUSTs', () => {
+  it('location: region, country, or latitude with longitude; precision needs both', () => {
+    const L = SDO_EXAMPLES.location!;
+    expect(errorKeys(v(with_(L, { region: undefined, country: undefined })))).toEqual(['required@$']);
+    expect(errorKeys(v(with_(L, { latitude: 48.8566 })))).toEqual(['required@$.longitude']);
+    expect(errorKeys(v(with_(L, { latitude: 91, longitude: 2.35 })))).toEqual(['range@$.latitude']);
+    expect(errorKeys(v(with_(L, { precision: 10 })))).toEqual(['dependency@$.precision']);
+  });
+  it('observed-data: object_refs with at least one SCO; number_observed 1..999,999,999', () => {
+    const O = SDO_EXAMPLES['observed-data']!;
+    expect(errorKeys(v(with_(O, { object_refs: undefined })))).toEqual(['required@$']);
+    expect(errorKeys(v(with_(O, { number_observed: 0 })))).toEqual(['range@$.number_observed']);
+    expect(errorKeys(v(with_(O, { object_refs: ['relationship--f82356ae-fe6c-437c-9c24-6b64314ae68a'] })))).toEqual(['required@$.object_refs']);
+    expect(errorKeys(v(with_(O, { object_refs: ['malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b'] })))).toEqual(['ref-type@$.object_refs[0]']);
+  });
+  it('malware-analysis: result or analysis_sco_refs', () => {
+    expect(errorKeys(v(with_(SDO_EXAMPLES['malware-analysis']!, { result: undefined, analysis_sco_refs: undefined })))).toEqual(['required@$']);
+  });
+  it('file: hashes or name', () => {
+    expect(errorKeys(v(with_(SCO_EXAMPLES.file!, { hashes: undefined, name: undefined })))).toEqual(['required@$']);
+  });
+  it('network-traffic: src_ref or dst_ref; no end while active; ports 0–65535', () => {
+    const N = SCO_EXAMPLES['network-traffic']!;
+    expect(errorKeys(v(with_(N, { src_ref: undefined, dst_ref: undefined })))).toEqual(['required@$']);
+    expect(errorKeys(v(with_(N, { is_active: true, end: '2020-01-01T00:00:00Z', dst_port: 70000 })))).toEqual(['range@$.dst_port', 'exclusive@$.end']);
+  });
+  it('artifact: not both payload_bin and url; url requires hashes; payload_bin is base64', () => {
+    const A = SCO_EXAMPLES.artifact!;
+    expect(errorKeys(v(with_(A, { url: 'https://e.x/a' })))).toEqual(['exclusive@$.url', 'required@$.hashes']);
+    expect(errorKeys(v(with_(A, { payload_bin: 'not base64!' })))).toEqual(['binary@$.payload_bin']);
+  });
+  it('email-message: body and body_multipart follow is_multipart', () => {
+    const E = SCO_EXAMPLES['email-message']!;
+    expect(errorKeys(v(with_(E, { body_multipart: [{ body: 'x' }] })))).toEqual(['exclusive@$.body_multipart']);
+    expect(errorKeys(v(with_(E, { is_multipart: true, body: 'x' })))).toEqual(['exclusive@$.body']);
+  });
+  it('addresses: IPv4/IPv6 syntax and lower-case colon MAC', () => {
+    expect(errorKeys(v(with_(SCO_EXAMPLES['ipv4-addr']!, { value: '10.2.4.5/24' })))).toEqual([]);
+    expect(errorKeys(v(with_(SCO_EXAMPLES['ipv4-addr']!, { value: '300.1.1.1' })))).toEqual(['ip-address@$.value']);
+    expect(errorKeys(v(with_(SCO_EXAMPLES['ipv6-addr']!, { value: '2001:db8::/32' })))).toEqual([]);
+    expect(errorKeys(v(with_(SCO_EXAMPLES['ipv6-addr']!, { value: '2001:db8:::1' })))).toEqual(['ip-address@$.value']);
+    expect(errorKeys(v(with_(SCO_EXAMPLES['mac-addr']!, { value: 'D2-FB-49-24-37-18' })))).toEqual(['mac-address@$.value']);
+  });
+  it('process and x509-certificate need at least one of their own properties', () => {
+    expect(errorKeys(v({ type: 'process', id: 'process--f52a906a-0dfc-40bd-92f1-e7778ead38a9' }))).toEqual(['required@$']);
+    expect(errorKeys(v({ type: 'x509-certificate', id: 'x509-certificate--463d7b2a-8516-5a50-a3d7-6f801465d5de' }))).toEqual(['required@$']);
+  });
+  it('marking-definition: TLP markings use the predefined ids; statement needs a statement', () => {
+    const M = META_EXAMPLES['marking-definition']!;
+    expect(errorKeys(v(with_(M, { definition_type: 'tlp', definition: { tlp: 'green' } })))).toEqual(['tlp-id@$.id']);
+    expect(errorKeys(v(with_(M, { definition: { text: 'x' } })))).toEqual(['required@$.definition.statement']);
+    expect(errorKeys(v(with_(M, { definition: undefined, definition_type: undefined })))).toEqual(['required@$']);
+  });
+  it('language-content: contents keyed by language tags', () => {
+    const LC = META_EXAMPLES['language-content']!;
+    expect(errorKeys(v(with_(LC, { contents: { 'not a tag': { name: 'x' } } })))).toEqual(["lang@$.contents['not a tag']"]);
+  });
+  it('extension-definition: created_by_ref, schema, version and extension_types are required', () => {
+    const X = META_EXAMPLES['extension-definition']!;
+    expect(errorKeys(v(with_(X, { created_by_ref: undefined, extension_types: ['new-thing'] })))).toEqual(['enum@$.extension_types[0]', 'required@$.created_by_ref']);
+  });
+});
+
+describe('bundles', () => {
+  const bundle = (objects: unknown[]) => ({ type: 'bundle', id: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d', objects });
+  it('paths of object problems are prefixed with $.objects[i]', () => {
+    const ps = validateBundle(bundle([IND, with_(MAL, { is_family: undefined })]));
+    expect(errorKeys(ps)).toEqual(['required@$.objects[1].is_family']);
+    expect(ps[0]?.objectId).toBe(MAL.id);
+  });
+  it('the envelope needs type bundle and a bundle id; objects must be a non-empty list', () => {
+    expect(errorKeys(validateBundle({ type: 'bundel', id: 'x', objects: [] }))).toEqual(['bundle@$.type', 'id-format@$.id', 'empty-list@$.objects']);
+    expect(errorKeys(validateBundle([1]))).toEqual(['type@$']);
+  });
+  it('the same id and version with a different body is an error; an exact repeat a warning', () => {
+    const ps = validateBundle(bundle([IND, IND, with_(IND, { name: 'other' })]));
+    expect(errorKeys(ps)).toEqual(['duplicate-object@$.objects[2]']);
+    expect(warningKeys(ps)).toEqual(['duplicate-object@$.objects[1]']);
+  });
+  it('a bundle inside a bundle is rejected', () => {
+    expect(errorKeys(validateBundle(bundle([bundle([IND])])))).toEqual(['nested-bundle@$.objects[0].type']);
+  });
+});
+
+describe('hostile input is bounded', () => {
+  it('nesting 100,000 deep yields one too-deep error, not a stack overflow', () => {
+    let deep: unknown = 'x';
+    for (let i = 0; i < 100_000; i++) deep = { a: deep };
+    const ps = v(with_(IND, { x_deep: deep }));
+    expect(errorKeys(ps)).toEqual([`too-deep@$.x_deep${'.a'.repeat(63)}`]);
+  });
+  it('a huge list is refused with too-large', () => {
+    const ps = v(with_(IND, { labels: new Array(100_001).fill('a') }));
+    expect(errorKeys(ps)).toEqual(['too-large@$.labels']);
+  });
+  it('problems per object are capped', () => {
+    const ps = v(with_(IND, { labels: new Array(1000).fill(1) }));
+    expect(errors(ps).length).toBe(201);
+    expect(ps.at(-1)?.rule).toBe('too-many-problems');
+  });
+  it('non-objects are reported, never thrown', () => {
+    for (const x of [null, 1, 'str', [], undefined]) expect(hasErrors(v(x))).toBe(true);
+  });
+});
