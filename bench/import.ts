@@ -13,7 +13,6 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices } from '../src/services/index.js';
 import { openStorage } from '../src/storage/index.js';
-import { validateOptions } from '../src/main.js';
 import { findPgBin, startThrowawayPostgres } from '../test/support/postgres.js';
 
 const here = fileURLToPath(import.meta.url);
@@ -39,7 +38,7 @@ async function runCase(name: string, arg: string | undefined): Promise<Result> {
     const dir = name === 'sqlite' ? mkdtempSync(join(tmpdir(), 'entente-bench-')) : undefined;
     const url = dir ? `sqlite:${join(dir, 'b.db')}` : arg!;
     const storage = await openStorage(url);
-    const services = createServices(storage, validateOptions());
+    const services = createServices(storage);
     const c = await services.collections.ensure('attack');
     const started = performance.now();
     const report = await services.ingest.importStream(createReadStream(file, { highWaterMark: 1 << 20 }), {

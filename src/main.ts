@@ -5,10 +5,12 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { checkPattern } from './core/pattern/index.js';
-import type { ValidateOptions } from './core/stix/index.js';
 import { buildHttpApp } from './http/app.js';
+import { AuthService } from './services/auth-service.js';
 import { createServices, type Services } from './services/index.js';
+import { TaxiiService } from './services/taxii-service.js';
+import type { TaxiiServerConfig } from './taxii/backend.js';
+import { parseTaxiiConfig } from './taxii/config.js';
 import { openStorage, parseDatabaseUrl, type Storage } from './storage/index.js';
 
 /** The repository (or installed package) root: dist/main.js and src/main.ts both sit one level below it. */
@@ -25,6 +27,8 @@ export interface Config {
   readonly logLevel: string;
   /** Folder with the shared reference data (ATT&CK, ProxyLogon sources). */
   readonly sharedDir: string;
+  /** The TAXII 2.1 server (ENTENTE_API_ROOTS, ENTENTE_TAXII_*, ENTENTE_CURSOR_SECRET; docs/taxii.md). */
+  readonly taxii: TaxiiServerConfig;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = {}): Config {
@@ -37,6 +41,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = 
     port,
     logLevel: overrides.logLevel ?? env.LOG_LEVEL ?? 'info',
     sharedDir: overrides.sharedDir ?? env.ENTENTE_SHARED_DIR ?? resolve(packageRoot, '..', 'shared'),
+    taxii: overrides.taxii ?? parseTaxiiConfig(env),
   };
 }
 
@@ -44,30 +49,30 @@ export interface Node {
   readonly config: Config;
   readonly storage: Storage;
   readonly services: Services;
+  readonly auth: AuthService;
+  readonly taxii: TaxiiService;
   close(): Promise<void>;
 }
 
-/** Validation as the node applies it: STIX patterns are parsed by the pattern engine (other pattern types pass). */
-export function validateOptions(): ValidateOptions {
-  return {
-    checkPattern: (pattern, patternType) => {
-      if (patternType !== 'stix') return undefined;
-      const r = checkPattern(pattern);
-      return r.ok ? undefined : `${r.error.message} (line ${r.error.line}, column ${r.error.column})`;
-    },
-  };
-}
+export { nodeValidateOptions as validateOptions } from './services/validation.js';
 
 export async function createNode(config: Config): Promise<Node> {
   const { kind, target } = parseDatabaseUrl(config.databaseUrl);
   if (kind === 'sqlite' && target !== ':memory:') mkdirSync(dirname(resolve(target)), { recursive: true });
   const storage = await openStorage(config.databaseUrl);
-  const services = createServices(storage, validateOptions());
-  return { config, storage, services, close: () => storage.close() };
+  const services = createServices(storage);
+  const auth = new AuthService(storage);
+  const taxii = new TaxiiService(storage, services.ingest, auth, config.taxii);
+  const close = async () => {
+    await taxii.drain();
+    await storage.close();
+  };
+  return { config, storage, services, auth, taxii, close };
 }
 
 export async function startServer(node: Node): Promise<{ app: FastifyInstance; url: string }> {
-  const app = buildHttpApp(node.services, { logLevel: node.config.logLevel, version });
+  const app = buildHttpApp(node.services, { logLevel: node.config.logLevel, version, taxii: node.taxii });
+  node.taxii.onBackgroundError = (err, context) => app.log.error({ err, ...context }, 'TAXII background work failed');
   await app.listen({ host: node.config.host, port: node.config.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : node.config.port;

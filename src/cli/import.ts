@@ -25,6 +25,7 @@ export async function importFile(
   const report = await node.services.ingest.importStream(input.stream, {
     collectionId: collection.id,
     atomic: flags.atomic,
+    parallel: true,
     onProgress: (p) => bar.update(p.objects, p.bytes),
   });
   bar.done();

@@ -6,11 +6,17 @@ import { Command, CommanderError } from 'commander';
 import { isEntenteError } from '../core/errors.js';
 import { version } from '../main.js';
 import { EXIT } from './context.js';
+import { registerAuditCommand } from './audit.js';
 import { registerDemoCommand } from './demo.js';
 import { registerExportCommand } from './export.js';
+import { registerGroupCommand } from './group.js';
 import { registerImportCommand } from './import.js';
+import { registerOrgCommand } from './org.js';
+import { registerPatternCommands } from './pattern.js';
+import { registerScanCommands } from './scan.js';
 import { registerServeCommand } from './serve.js';
 import { registerStatsCommand } from './stats.js';
+import { registerTaxiiCommands } from './taxii.js';
 import { registerValidateCommand } from './validate.js';
 
 export function buildProgram(): Command {
@@ -28,8 +34,14 @@ export function buildProgram(): Command {
   registerExportCommand(program);
   registerValidateCommand(program);
   registerStatsCommand(program);
+  registerTaxiiCommands(program);
   registerServeCommand(program);
   registerDemoCommand(program);
+  registerPatternCommands(program);
+  registerScanCommands(program);
+  registerOrgCommand(program);
+  registerGroupCommand(program);
+  registerAuditCommand(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

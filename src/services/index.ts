@@ -2,12 +2,14 @@
  * Use cases over storage: ingest, export, validation, collections, statistics. Services never import HTTP or CLI
  * code and throw catalogue errors (src/core/errors.ts), never HTTP statuses.
  */
-import type { ValidateOptions } from '../core/stix/index.js';
+import type { Principal } from '../core/access/principal.js';
 import type { Storage } from '../storage/index.js';
 import { CollectionService } from './collection-service.js';
 import { ExportService } from './export-service.js';
 import { IngestService } from './ingest-service.js';
 import { StatsService } from './stats-service.js';
+import { AuditService } from './audit-service.js';
+import { SharingService } from './sharing-service.js';
 
 export { CollectionService, ENTENTE_NAMESPACE } from './collection-service.js';
 export { ExportService, type ExportQuery } from './export-service.js';
@@ -18,20 +20,32 @@ export {
   type ImportProgress,
 } from './ingest-service.js';
 export { StatsService, type StoreStats } from './stats-service.js';
+export { AuditService, type AuditAction, type AuditDetail, type AuditEvent } from './audit-service.js';
+export { SharingService, type NewOrganization } from './sharing-service.js';
+export { LOCAL_OPERATOR } from './export-service.js';
 export { validateStream, type ValidationReport } from './validate-service.js';
+export { nodeValidateOptions } from './validation.js';
 
 export interface Services {
   readonly ingest: IngestService;
   readonly exports: ExportService;
   readonly collections: CollectionService;
   readonly stats: StatsService;
+  readonly audit: AuditService;
+  readonly sharing: SharingService;
 }
 
-export function createServices(storage: Storage, validateOptions: ValidateOptions): Services {
+export function createServices(storage: Storage): Services {
+  const now = () => new Date().toISOString();
+  const audit = new AuditService(storage, now);
+  const sharing = new SharingService(storage, audit, now);
+  const visibilityFor = (p: Principal) => sharing.visibilityFor(p);
   return {
-    ingest: new IngestService(storage, validateOptions),
-    exports: new ExportService(storage),
+    audit,
+    sharing,
+    ingest: new IngestService(storage),
+    exports: new ExportService(storage, visibilityFor, audit),
     collections: new CollectionService(storage, () => new Date().toISOString()),
-    stats: new StatsService(storage),
+    stats: new StatsService(storage, visibilityFor),
   };
 }

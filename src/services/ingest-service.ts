@@ -7,21 +7,12 @@
  * (this is also TAXII's per-object status model). `atomic: true` makes the whole import one transaction: any
  * error, conflict or structural problem and nothing at all is stored.
  */
-import { createHash } from 'node:crypto';
 import type { Problem } from '../core/errors.js';
-import { ScanError, decodeUtf8, type ScannerLimits } from '../core/json/bundle-scanner.js';
-import { scanStream } from '../core/json/scan-stream.js';
-import {
-  canonicalJson,
-  checkNewVersion,
-  isScoType,
-  timestampKey,
-  validateObject,
-  type StixObject,
-  type ValidateOptions,
-} from '../core/stix/index.js';
+import type { ScannerLimits } from '../core/json/bundle-scanner.js';
+import { canonicalJson, checkNewVersion, type StixObject } from '../core/stix/index.js';
 import type { NewVersion, Storage, WriteOutcome, WritePolicy } from '../storage/index.js';
-
+import { prepareFrames, prepareFramesInWorker, prepareVersion, type Frame } from './ingest-pipeline.js';
+import { nodeValidateOptions } from './validation.js';
 export interface ImportOptions {
   /** Collection id (the caller resolves aliases). */
   readonly collectionId: string;
@@ -32,6 +23,13 @@ export interface ImportOptions {
   readonly onProgress?: (progress: ImportProgress) => void;
   /** Keep at most this many problems in the report (counts are always complete). */
   readonly maxProblems?: number;
+  /** Publish every new version in this sharing group (docs/sharing.md); the caller checks that it exists. */
+  readonly sharingGroupId?: string | undefined;
+  /**
+   * Parse and validate on a worker thread, overlapping with the database writes (for large imports: the worker
+   * costs a few tens of milliseconds to start).
+   */
+  readonly parallel?: boolean;
 }
 
 export interface ImportProgress {
@@ -71,10 +69,7 @@ const DEFAULT_BATCH = 1000;
 class AtomicAbort extends Error {}
 
 export class IngestService {
-  constructor(
-    private readonly storage: Storage,
-    private readonly validateOptions: ValidateOptions = {},
-  ) {}
+  constructor(private readonly storage: Storage) {}
 
   /** The policy the store applies when a version meets already-stored ones. */
   readonly policy: WritePolicy = {
@@ -106,6 +101,13 @@ export class IngestService {
     return this.run(source, options, (c, b, p) => this.storage.objects.writeBatch(c, b, p));
   }
 
+  /** Parses, validates and prepares one object (for callers that batch by themselves, e.g. TAXII POST). */
+  prepare(bytes: Uint8Array, path: string, offset: number): { version?: NewVersion; problems: Problem[] } {
+    return prepareVersion(bytes, path, offset, this.validateOptions);
+  }
+
+  private readonly validateOptions = nodeValidateOptions();
+
   private async run(
     source: AsyncIterable<Uint8Array>,
     options: ImportOptions,
@@ -115,7 +117,10 @@ export class IngestService {
       policy: WritePolicy,
     ) => Promise<WriteOutcome[]>,
   ): Promise<ImportReport> {
-    const batchSize = options.batchSize ?? DEFAULT_BATCH;
+    const pipelineOptions = { batchSize: options.batchSize ?? DEFAULT_BATCH, limits: options.limits };
+    const frames: AsyncIterable<Frame> = options.parallel
+      ? prepareFramesInWorker(source, pipelineOptions)
+      : prepareFrames(source, pipelineOptions, this.validateOptions);
     const maxProblems = options.maxProblems ?? 1000;
     const problems: Problem[] = [];
     let problemsOmitted = 0;
@@ -128,96 +133,39 @@ export class IngestService {
     let bytes = 0;
     let bundleId: string | undefined;
     let fatal: ImportReport['fatal'];
-    let batch: NewVersion[] = [];
-    let batchIndexes: number[] = [];
 
     const report = (p: Problem): void => {
       if (problems.length < maxProblems) problems.push(p);
       else problemsOmitted++;
     };
 
-    const flush = async (): Promise<void> => {
-      if (batch.length === 0) return;
-      const outcomes = await write(options.collectionId, batch, this.policy);
-      outcomes.forEach((o, k) => {
-        const v = batch[k]!;
-        const path = `$.objects[${batchIndexes[k]!}]`;
-        if (o.status === 'added') added++;
-        else if (o.status === 'duplicate') duplicates++;
-        else if (o.status === 'conflict') {
-          conflicts++;
-          report({ path, objectId: v.id, message: o.message, severity: 'error', rule: 'conflict' });
-        } else {
-          rejected++;
-          report({ path, objectId: v.id, message: o.message, severity: 'error', rule: 'version' });
-        }
-      });
-      batch = [];
-      batchIndexes = [];
+    for await (const frame of frames) {
+      received += frame.received;
+      rejected += frame.rejected;
+      warnings += frame.warnings;
+      bytes += frame.bytes;
+      bundleId ??= frame.bundleId;
+      fatal ??= frame.fatal;
+      frame.problems.forEach(report);
+      if (frame.versions.length > 0) {
+        // Objects before a structural failure are complete and valid; they are stored (unless atomic).
+        const outcomes = await write(options.collectionId, frame.versions, this.policy);
+        outcomes.forEach((o, k) => {
+          const v = frame.versions[k]!;
+          const path = `$.objects[${frame.indexes[k]!}]`;
+          if (o.status === 'added') added++;
+          else if (o.status === 'duplicate') duplicates++;
+          else if (o.status === 'conflict') {
+            conflicts++;
+            report({ path, objectId: v.id, message: o.message, severity: 'error', rule: 'conflict' });
+          } else {
+            rejected++;
+            report({ path, objectId: v.id, message: o.message, severity: 'error', rule: 'version' });
+          }
+        });
+      }
       options.onProgress?.({ objects: received, bytes });
-    };
-
-    const handleHeader = (key: string, value: unknown): void => {
-      if (key === 'type' && value !== 'bundle') {
-        throw new ScanError(`not a STIX bundle: "type" is ${JSON.stringify(value)}, expected "bundle"`, 0);
-      }
-      if (key === 'id') {
-        if (
-          typeof value === 'string' &&
-          /^bundle--[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i.test(value)
-        ) {
-          bundleId = value;
-        } else {
-          report({
-            path: '$.id',
-            message: 'bundle id must be "bundle--" followed by a UUID',
-            severity: 'error',
-            rule: 'id-format',
-          });
-          rejected++;
-        }
-      }
-    };
-
-    try {
-      for await (const event of scanStream(source, options.limits, (n) => (bytes += n))) {
-        if (event.kind === 'header') {
-          handleHeader(event.key, event.value);
-          continue;
-        }
-        received++;
-        const path = `$.objects[${event.index}]`;
-        if (event.kind === 'rejected') {
-          rejected++;
-          report({
-            path,
-            message: `${event.message} (at byte ${event.offset})`,
-            severity: 'error',
-            rule: event.rule,
-          });
-          continue;
-        }
-        const prepared = this.prepare(event.bytes, path, event.offset);
-        for (const p of prepared.problems) {
-          if (p.severity === 'warning') warnings++;
-          report(p);
-        }
-        if (!prepared.version) {
-          rejected++;
-          continue;
-        }
-        batch.push(prepared.version);
-        batchIndexes.push(event.index);
-        if (batch.length >= batchSize) await flush();
-      }
-    } catch (err) {
-      if (!(err instanceof ScanError)) throw err;
-      fatal = { message: err.message, offset: err.offset };
-      report({ path: '$', message: err.message, severity: 'error', rule: 'json' });
     }
-    // Objects before a structural failure are complete and valid; they are stored (unless atomic).
-    await flush();
-    options.onProgress?.({ objects: received, bytes });
     return {
       bundleId,
       received,
@@ -233,82 +181,6 @@ export class IngestService {
       bytes,
     };
   }
-
-  /** Parses, validates and prepares one object. `version` is absent when it must not be stored. */
-  prepare(bytes: Uint8Array, path: string, offset: number): { version?: NewVersion; problems: Problem[] } {
-    const parsed = parseAndValidate(bytes, path, offset, this.validateOptions);
-    if (parsed.value === undefined) return { problems: parsed.problems };
-    const { text, value, problems } = parsed;
-    const obj = value as StixObject & {
-      spec_version?: string;
-      modified?: string;
-      created?: string;
-      created_by_ref?: string;
-      object_marking_refs?: string[];
-      revoked?: boolean;
-    };
-    const version = isScoType(obj.type) ? null : (obj.modified ?? obj.created ?? null);
-    return {
-      problems,
-      version: {
-        id: obj.id,
-        type: obj.type,
-        specVersion: obj.spec_version ?? '2.1',
-        versionKey: version === null ? '' : timestampKey(version),
-        version,
-        createdByRef: obj.created_by_ref ?? null,
-        markings: obj.object_marking_refs ?? null,
-        revoked: obj.revoked === true,
-        rawHash: createHash('sha256').update(text).digest('base64'),
-        body: text,
-      },
-    };
-  }
 }
 
-/**
- * Decodes, parses and validates one object's bytes. `value` is set only when the object has no error; problem
- * paths are prefixed with `path` (the object's place in the bundle).
- */
-export function parseAndValidate(
-  bytes: Uint8Array,
-  path: string,
-  offset: number,
-  options: ValidateOptions,
-): { text: string; value?: StixObject; problems: Problem[] } {
-  let text: string;
-  let value: unknown;
-  try {
-    text = decodeUtf8(bytes);
-  } catch {
-    return {
-      text: '',
-      problems: [
-        { path, message: `invalid UTF-8 in object at byte ${offset}`, severity: 'error', rule: 'json' },
-      ],
-    };
-  }
-  try {
-    value = JSON.parse(text);
-  } catch (err) {
-    return {
-      text,
-      problems: [
-        {
-          path,
-          message: `invalid JSON at byte ${offset}: ${(err as Error).message}`,
-          severity: 'error',
-          rule: 'json',
-        },
-      ],
-    };
-  }
-  const problems = validateObject(value, options).map((p) => ({
-    ...p,
-    path: path + p.path.replace(/^\$/, ''),
-  }));
-  if (problems.some((p) => p.severity === 'error')) return { text, problems };
-  return { text, value: value as StixObject, problems };
-}
-
-export { ScanError };
+export { parseAndValidate, prepareVersion } from './ingest-pipeline.js';

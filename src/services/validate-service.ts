@@ -4,7 +4,7 @@ import type { Problem } from '../core/errors.js';
 import { ScanError, type ScannerLimits } from '../core/json/bundle-scanner.js';
 import { scanStream } from '../core/json/scan-stream.js';
 import { canonicalJson, isScoType, type ValidateOptions } from '../core/stix/index.js';
-import { parseAndValidate } from './ingest-service.js';
+import { parseAndValidate } from './ingest-pipeline.js';
 
 export interface ValidationReport {
   readonly objects: number;

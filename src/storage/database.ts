@@ -59,7 +59,7 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
     throw new EntenteError(
       'UNAVAILABLE',
-      `database migration ${failed ?? ''} failed: ${String(error)}`,
+      `database migration ${failed ?? ''} failed: ${error instanceof Error ? error.message : JSON.stringify(error)}`,
       undefined,
       {
         cause: error,

@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { validateOptions } from '../../src/main.js';
 import { createServices, type Services } from '../../src/services/index.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { testDatabases } from '../support/databases.js';
@@ -8,7 +7,7 @@ const enc = new TextEncoder();
 
 async function* chunked(text: string, size = 4096): AsyncGenerator<Uint8Array> {
   const bytes = enc.encode(text);
-  for (let i = 0; i < bytes.length; i += size) yield bytes.subarray(i, i + size);
+  for (let i = 0; i < bytes.length; i += size) yield await Promise.resolve(bytes.subarray(i, i + size));
 }
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
@@ -35,184 +34,205 @@ async function collect(it: AsyncIterable<string>): Promise<string> {
   return s;
 }
 
-for (const target of testDatabases) {
-  describe.skipIf(!target.available)(`ingest and export on ${target.name}`, () => {
-    let storage: Storage | undefined;
-    let services: Services;
-    let collectionId: string;
+const modes = testDatabases.flatMap((target) =>
+  (target.name === 'sqlite' ? [false, true] : [false]).map((parallel) => ({ target, parallel })),
+);
 
-    async function open() {
-      storage = await openStorage(await target.fresh());
-      services = createServices(storage, validateOptions());
-      collectionId = (await services.collections.ensure('test')).id;
-    }
+for (const { target, parallel } of modes) {
+  describe.skipIf(!target.available)(
+    `ingest and export on ${target.name}${parallel ? ', parsing on a worker thread' : ''}`,
+    () => {
+      let storage: Storage | undefined;
+      let services: Services;
+      let collectionId: string;
 
-    afterEach(async () => {
-      await storage?.close();
-      storage = undefined;
-    });
-
-    it('stores every valid object and exports them byte for byte', async () => {
-      await open();
-      const objects = Array.from({ length: 2500 }, (_, i) => malware(i));
-      const text = bundle(objects);
-      const report = await services.ingest.importStream(chunked(text, 777), { collectionId });
-      expect(report).toMatchObject({
-        received: 2500,
-        added: 2500,
-        rejected: 0,
-        conflicts: 0,
-        committed: true,
-        fatal: undefined,
-      });
-      const exported = JSON.parse(await collect(services.exports.exportBundle({ collectionId }))) as {
-        objects: unknown[];
-      };
-      expect(exported.objects).toEqual(objects);
-      const raw = await collect(services.exports.exportBundle({ collectionId, ids: [objects[5]!.id] }));
-      // the stored text is the exact slice of the input, indentation included
-      expect(raw).toContain(JSON.stringify(objects[5], null, 2).replace(/\n/g, '\n    '));
-    });
-
-    it('re-importing the same bundle is a no-op', async () => {
-      await open();
-      const text = bundle([malware(1), malware(2)]);
-      await services.ingest.importStream(chunked(text), { collectionId });
-      const again = await services.ingest.importStream(chunked(text), { collectionId });
-      expect(again).toMatchObject({ added: 0, duplicates: 2, conflicts: 0 });
-    });
-
-    it('reports each invalid object with its id and path, and stores the rest', async () => {
-      await open();
-      const bad = { ...malware(2), created: 'yesterday' };
-      const text = bundle([malware(1), bad, { type: 'malware' }, '{not an object', malware(3)]);
-      const report = await services.ingest.importStream(chunked(text), { collectionId });
-      expect(report).toMatchObject({ received: 5, added: 2, rejected: 3 });
-      const paths = report.problems.filter((p) => p.severity === 'error').map((p) => p.path);
-      expect(paths.some((p) => p.startsWith('$.objects[1].created'))).toBe(true);
-      expect(paths.some((p) => p.startsWith('$.objects[2]'))).toBe(true);
-      expect(paths).toContain('$.objects[3]');
-      expect(report.problems.find((p) => p.path.startsWith('$.objects[1]'))?.objectId).toBe(bad.id);
-      expect((await services.stats.stats()).objects).toBe(2);
-    });
-
-    it('duplicate ids with different bodies: the first is stored, the second is a conflict', async () => {
-      await open();
-      const text = bundle([malware(1, { description: 'a' }), malware(1, { description: 'b' })]);
-      const report = await services.ingest.importStream(chunked(text), { collectionId });
-      expect(report).toMatchObject({ added: 1, conflicts: 1 });
-      expect(report.problems[0]).toMatchObject({
-        path: '$.objects[1]',
-        objectId: malware(1).id,
-        rule: 'conflict',
-      });
-    });
-
-    it('--atomic stores nothing when any object fails', async () => {
-      await open();
-      const text = bundle([malware(1), { ...malware(2), modified: '2020-01-01T00:00:00.000Z' }]);
-      const report = await services.ingest.importStream(chunked(text), { collectionId, atomic: true });
-      expect(report).toMatchObject({ committed: false, added: 0, rejected: 1 });
-      expect((await services.stats.stats()).objects).toBe(0);
-    });
-
-    it('a truncated bundle is reported with its byte offset; complete objects before it are kept unless atomic', async () => {
-      await open();
-      const text = bundle([malware(1), malware(2)]);
-      const cut = text.slice(0, text.length - 40);
-      const report = await services.ingest.importStream(chunked(cut), { collectionId });
-      expect(report.fatal?.message).toMatch(/truncated/);
-      expect(report.added).toBe(1);
-      await storage!.close();
-      await open();
-      const atomic = await services.ingest.importStream(chunked(cut), { collectionId, atomic: true });
-      expect(atomic).toMatchObject({ committed: false, added: 0 });
-      expect((await services.stats.stats()).objects).toBe(0);
-    });
-
-    it('JSON nested 100,000 deep is refused without crashing', async () => {
-      await open();
-      const deep = '['.repeat(100_000) + ']'.repeat(100_000);
-      const text = `{"type":"bundle","id":"bundle--${uuid(1)}","objects":[{"x":${deep}},${JSON.stringify(malware(1))}]}`;
-      const report = await services.ingest.importStream(chunked(text, 65536), { collectionId });
-      expect(report).toMatchObject({ received: 2, added: 1, rejected: 1 });
-      expect(report.problems[0]).toMatchObject({ path: '$.objects[0]', rule: 'too-deep' });
-    });
-
-    it('refuses what is not a bundle', async () => {
-      await open();
-      for (const text of [
-        '',
-        'null',
-        '[1,2]',
-        '{"type":"indicator","id":"x"}',
-        '{"type":"bundle"}',
-        'garbage',
-      ]) {
-        const report = await services.ingest.importStream(chunked(text), { collectionId });
-        expect(report.fatal, text).toBeDefined();
-        expect(report.added).toBe(0);
+      async function open() {
+        storage = await openStorage(await target.fresh());
+        services = createServices(storage);
+        collectionId = (await services.collections.ensure('test')).id;
       }
-    });
 
-    it('an oversized object is refused and the import goes on', async () => {
-      await open();
-      const text = bundle([malware(1, { description: 'x'.repeat(20_000) }), malware(2)]);
-      const report = await services.ingest.importStream(chunked(text, 1000), {
-        collectionId,
-        limits: { maxObjectBytes: 10_000 },
+      afterEach(async () => {
+        await storage?.close();
+        storage = undefined;
       });
-      expect(report).toMatchObject({ added: 1, rejected: 1 });
-      expect(report.problems[0]?.rule).toBe('too-large');
-    });
 
-    it('an indicator whose STIX pattern does not parse is refused with the position of the error', async () => {
-      await open();
-      const indicator = (n: number, pattern: string) => ({
-        type: 'indicator',
-        spec_version: '2.1',
-        id: `indicator--${uuid(n)}`,
-        created: '2021-03-02T00:00:00.000Z',
-        modified: '2021-03-02T00:00:00.000Z',
-        pattern,
-        pattern_type: 'stix',
-        valid_from: '2021-03-02T00:00:00Z',
+      it('stores every valid object and exports them byte for byte', async () => {
+        await open();
+        const objects = Array.from({ length: 2500 }, (_, i) => malware(i));
+        const text = bundle(objects);
+        const report = await services.ingest.importStream(chunked(text, 777), { parallel, collectionId });
+        expect(report).toMatchObject({
+          received: 2500,
+          added: 2500,
+          rejected: 0,
+          conflicts: 0,
+          committed: true,
+          fatal: undefined,
+        });
+        const exported = JSON.parse(await collect(services.exports.exportBundle({ collectionId }))) as {
+          objects: unknown[];
+        };
+        expect(exported.objects).toEqual(objects);
+        const raw = await collect(services.exports.exportBundle({ collectionId, ids: [objects[5]!.id] }));
+        // the stored text is the exact slice of the input, indentation included
+        expect(raw).toContain(JSON.stringify(objects[5], null, 2).replace(/\n/g, '\n    '));
       });
-      const text = bundle([
-        indicator(1, "[ipv4-addr:value = '203.0.113.1']"),
-        indicator(2, "[ipv4-addr:value = '203.0.113.1'"),
-      ]);
-      const report = await services.ingest.importStream(chunked(text), { collectionId });
-      expect(report).toMatchObject({ added: 1, rejected: 1 });
-      const p = report.problems.find((x) => x.severity === 'error');
-      expect(p).toMatchObject({ objectId: indicator(2, '').id });
-      expect(p?.path).toMatch(/^\$\.objects\[1\]\.pattern/);
-      expect(p?.message).toMatch(/column/);
-    });
 
-    it('revocation is final: no newer version of a revoked object is stored', async () => {
-      await open();
-      await services.ingest.importStream(chunked(bundle([malware(1, { revoked: true })])), { collectionId });
-      const later = malware(1, { modified: '2022-01-01T00:00:00.000Z' });
-      const report = await services.ingest.importStream(chunked(bundle([later])), { collectionId });
-      expect(report).toMatchObject({ added: 0, rejected: 1 });
-      expect(report.problems[0]).toMatchObject({ objectId: later.id, rule: 'version' });
-    });
+      it('re-importing the same bundle is a no-op', async () => {
+        await open();
+        const text = bundle([malware(1), malware(2)]);
+        await services.ingest.importStream(chunked(text), { parallel, collectionId });
+        const again = await services.ingest.importStream(chunked(text), { parallel, collectionId });
+        expect(again).toMatchObject({ added: 0, duplicates: 2, conflicts: 0 });
+      });
 
-    it('new versions supersede old ones; export gives the latest unless all versions are asked for', async () => {
-      await open();
-      const v1 = malware(1);
-      const v2 = malware(1, { modified: '2021-04-01T00:00:00.000Z', description: 'updated' });
-      await services.ingest.importStream(chunked(bundle([v1])), { collectionId });
-      await services.ingest.importStream(chunked(bundle([v2])), { collectionId });
-      const last = JSON.parse(await collect(services.exports.exportBundle({ collectionId }))) as {
-        objects: unknown[];
-      };
-      expect(last.objects).toEqual([v2]);
-      const all = JSON.parse(await collect(services.exports.exportBundle({ versions: 'all' }))) as {
-        objects: unknown[];
-      };
-      expect(all.objects).toEqual([v1, v2]);
-    });
-  });
+      it('reports each invalid object with its id and path, and stores the rest', async () => {
+        await open();
+        const bad = { ...malware(2), created: 'yesterday' };
+        const text = bundle([malware(1), bad, { type: 'malware' }, '{not an object', malware(3)]);
+        const report = await services.ingest.importStream(chunked(text), { parallel, collectionId });
+        expect(report).toMatchObject({ received: 5, added: 2, rejected: 3 });
+        const paths = report.problems.filter((p) => p.severity === 'error').map((p) => p.path);
+        expect(paths.some((p) => p.startsWith('$.objects[1].created'))).toBe(true);
+        expect(paths.some((p) => p.startsWith('$.objects[2]'))).toBe(true);
+        expect(paths).toContain('$.objects[3]');
+        expect(report.problems.find((p) => p.path.startsWith('$.objects[1]'))?.objectId).toBe(bad.id);
+        expect((await services.stats.stats()).objects).toBe(2);
+      });
+
+      it('duplicate ids with different bodies: the first is stored, the second is a conflict', async () => {
+        await open();
+        const text = bundle([malware(1, { description: 'a' }), malware(1, { description: 'b' })]);
+        const report = await services.ingest.importStream(chunked(text), { parallel, collectionId });
+        expect(report).toMatchObject({ added: 1, conflicts: 1 });
+        expect(report.problems[0]).toMatchObject({
+          path: '$.objects[1]',
+          objectId: malware(1).id,
+          rule: 'conflict',
+        });
+      });
+
+      it('--atomic stores nothing when any object fails', async () => {
+        await open();
+        const text = bundle([malware(1), { ...malware(2), modified: '2020-01-01T00:00:00.000Z' }]);
+        const report = await services.ingest.importStream(chunked(text), {
+          parallel,
+          collectionId,
+          atomic: true,
+        });
+        expect(report).toMatchObject({ committed: false, added: 0, rejected: 1 });
+        expect((await services.stats.stats()).objects).toBe(0);
+      });
+
+      it('a truncated bundle is reported with its byte offset; complete objects before it are kept unless atomic', async () => {
+        await open();
+        const text = bundle([malware(1), malware(2)]);
+        const cut = text.slice(0, text.length - 40);
+        const report = await services.ingest.importStream(chunked(cut), { parallel, collectionId });
+        expect(report.fatal?.message).toMatch(/truncated/);
+        expect(report.added).toBe(1);
+        await storage!.close();
+        await open();
+        const atomic = await services.ingest.importStream(chunked(cut), {
+          parallel,
+          collectionId,
+          atomic: true,
+        });
+        expect(atomic).toMatchObject({ committed: false, added: 0 });
+        expect((await services.stats.stats()).objects).toBe(0);
+      });
+
+      it('JSON nested 100,000 deep is refused without crashing', async () => {
+        await open();
+        const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+        const text = `{"type":"bundle","id":"bundle--${uuid(1)}","objects":[{"x":${deep}},${JSON.stringify(malware(1))}]}`;
+        const report = await services.ingest.importStream(chunked(text, 65536), { parallel, collectionId });
+        expect(report).toMatchObject({ received: 2, added: 1, rejected: 1 });
+        expect(report.problems[0]).toMatchObject({ path: '$.objects[0]', rule: 'too-deep' });
+      });
+
+      it('refuses what is not a bundle', async () => {
+        await open();
+        for (const text of [
+          '',
+          'null',
+          '[1,2]',
+          '{"type":"indicator","id":"x"}',
+          '{"type":"bundle"}',
+          'garbage',
+        ]) {
+          const report = await services.ingest.importStream(chunked(text), { parallel, collectionId });
+          expect(report.fatal, text).toBeDefined();
+          expect(report.added).toBe(0);
+        }
+      });
+
+      it('an oversized object is refused and the import goes on', async () => {
+        await open();
+        const text = bundle([malware(1, { description: 'x'.repeat(20_000) }), malware(2)]);
+        const report = await services.ingest.importStream(chunked(text, 1000), {
+          collectionId,
+          limits: { maxObjectBytes: 10_000 },
+        });
+        expect(report).toMatchObject({ added: 1, rejected: 1 });
+        expect(report.problems[0]?.rule).toBe('too-large');
+      });
+
+      it('an indicator whose STIX pattern does not parse is refused with the position of the error', async () => {
+        await open();
+        const indicator = (n: number, pattern: string) => ({
+          type: 'indicator',
+          spec_version: '2.1',
+          id: `indicator--${uuid(n)}`,
+          created: '2021-03-02T00:00:00.000Z',
+          modified: '2021-03-02T00:00:00.000Z',
+          pattern,
+          pattern_type: 'stix',
+          valid_from: '2021-03-02T00:00:00Z',
+        });
+        const text = bundle([
+          indicator(1, "[ipv4-addr:value = '203.0.113.1']"),
+          indicator(2, "[ipv4-addr:value = '203.0.113.1'"),
+        ]);
+        const report = await services.ingest.importStream(chunked(text), { parallel, collectionId });
+        expect(report).toMatchObject({ added: 1, rejected: 1 });
+        const p = report.problems.find((x) => x.severity === 'error');
+        expect(p).toMatchObject({ objectId: indicator(2, '').id });
+        expect(p?.path).toMatch(/^\$\.objects\[1\]\.pattern/);
+        expect(p?.message).toMatch(/column/);
+      });
+
+      it('revocation is final: no newer version of a revoked object is stored', async () => {
+        await open();
+        await services.ingest.importStream(chunked(bundle([malware(1, { revoked: true })])), {
+          parallel,
+          collectionId,
+        });
+        const later = malware(1, { modified: '2022-01-01T00:00:00.000Z' });
+        const report = await services.ingest.importStream(chunked(bundle([later])), {
+          parallel,
+          collectionId,
+        });
+        expect(report).toMatchObject({ added: 0, rejected: 1 });
+        expect(report.problems[0]).toMatchObject({ objectId: later.id, rule: 'version' });
+      });
+
+      it('new versions supersede old ones; export gives the latest unless all versions are asked for', async () => {
+        await open();
+        const v1 = malware(1);
+        const v2 = malware(1, { modified: '2021-04-01T00:00:00.000Z', description: 'updated' });
+        await services.ingest.importStream(chunked(bundle([v1])), { parallel, collectionId });
+        await services.ingest.importStream(chunked(bundle([v2])), { parallel, collectionId });
+        const last = JSON.parse(await collect(services.exports.exportBundle({ collectionId }))) as {
+          objects: unknown[];
+        };
+        expect(last.objects).toEqual([v2]);
+        const all = JSON.parse(await collect(services.exports.exportBundle({ versions: 'all' }))) as {
+          objects: unknown[];
+        };
+        expect(all.objects).toEqual([v1, v2]);
+      });
+    },
+  );
 }

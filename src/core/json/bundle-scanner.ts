@@ -120,7 +120,6 @@ export class BundleScanner {
           const q = chunk.indexOf(QUOTE, i);
           if (q === -1) {
             this.escaped = endsWithOddBackslashes(chunk, i, n, this.escaped);
-            i = n;
             break;
           }
           const odd = endsWithOddBackslashes(chunk, i, q, this.escaped);
@@ -178,7 +177,8 @@ export class BundleScanner {
       const at = this.base + i;
       switch (state) {
         case 'start':
-          if (c !== OPEN_BRACE) throw new ScanError('expected a JSON object (a STIX bundle) at the top level', at);
+          if (c !== OPEN_BRACE)
+            throw new ScanError('expected a JSON object (a STIX bundle) at the top level', at);
           this.state = 'key-or-end';
           i++;
           break;
@@ -263,12 +263,12 @@ export class BundleScanner {
           } else if (c === CLOSE_BRACKET) {
             this.state = 'after-value';
             i++;
-          } else throw new ScanError('expected \',\' or \']\' between objects in "objects"', at);
+          } else throw new ScanError("expected ',' or ']' between objects in \"objects\"", at);
           break;
         case 'done':
           throw new ScanError('unexpected content after the end of the bundle', at);
         default:
-          throw new ScanError(`scanner in unexpected state ${state}`, at);
+          throw new ScanError(`scanner in unexpected state ${String(state)}`, at);
       }
     }
 
@@ -347,7 +347,13 @@ export class BundleScanner {
     }
     if (state === 'header-value') {
       this.state = 'after-value';
-      return [{ kind: 'header', key: this.currentKey, value: parseSmall(owned, this.captureStart, this.currentKey) }];
+      return [
+        {
+          kind: 'header',
+          key: this.currentKey,
+          value: parseSmall(owned, this.captureStart, this.currentKey),
+        },
+      ];
     }
     // An element of `objects`.
     this.state = 'after-elem';
@@ -365,7 +371,9 @@ export class BundleScanner {
           },
         ];
       }
-      return [{ kind: 'rejected', index, offset, rule: 'not-an-object', message: 'element is not a JSON object' }];
+      return [
+        { kind: 'rejected', index, offset, rule: 'not-an-object', message: 'element is not a JSON object' },
+      ];
     }
     if (this.maxDepthSeen > this.limits.maxDepth) {
       return [
