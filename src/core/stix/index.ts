@@ -6,7 +6,6 @@
  * Pure: no I/O, no clock, no randomness, no logging, and no import of the pattern engine (an indicator's pattern
  * is checked only through the injected `ValidateOptions.checkPattern`). Wire shapes only; storage keeps its own.
  */
-export type { StixObject } from './types.js';
 export type * from './types.js';
 export type { ValidateOptions } from './validate.js';
 export { validateObject, validateBundle, hasErrors, identifierType } from './validate.js';
@@ -32,5 +31,6 @@ export {
   MAX_STRING_LENGTH,
   MAX_ARRAY_LENGTH,
   MAX_OBJECT_KEYS,
+  MAX_KEY_LENGTH,
   MAX_PROBLEMS_PER_OBJECT,
 } from './limits.js';

@@ -9,5 +9,7 @@ export const MAX_STRING_LENGTH = 16 * 1024 * 1024;
 /** Longest list, and most members in one JSON object. */
 export const MAX_ARRAY_LENGTH = 100_000;
 export const MAX_OBJECT_KEYS = 10_000;
+/** Longest property name (spec names are ≤ 250; the margin is for dictionaries of foreign data). */
+export const MAX_KEY_LENGTH = 1024;
 /** Most problems reported for one object; past it one `too-many-problems` error says the rest were dropped. */
 export const MAX_PROBLEMS_PER_OBJECT = 200;

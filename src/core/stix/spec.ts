@@ -13,10 +13,14 @@ export interface RefTarget {
   readonly anySdo: boolean;
   readonly any: boolean;
   readonly label: string;
+  /** `type--` for each allowed type, for the fast path of the validator. */
+  readonly prefixes: readonly string[];
 }
 
 export type PropSpec =
-  | { readonly k: 'string' | 'boolean' | 'dict' | 'hashes' | 'hex' | 'binary' | 'url' | 'lang' | 'any' }
+  | { readonly k: 'string' | 'boolean' | 'dict' | 'hex' | 'binary' | 'url' | 'lang' | 'any' }
+  /** `strict`: keys MUST come from hash-algorithm-ov (external references, §2.5); else custom keys are allowed. */
+  | { readonly k: 'hashes'; readonly strict?: boolean }
   | { readonly k: 'timestamp'; readonly ms?: boolean }
   | { readonly k: 'integer' | 'number'; readonly min?: number; readonly max?: number }
   | { readonly k: 'ref'; readonly to: RefTarget }
@@ -117,8 +121,10 @@ const SCO_SET: ReadonlySet<string> = new Set(SCO_TYPES);
 
 function target(spec: string): RefTarget {
   const parts = spec.split(' ');
+  const types = parts.filter((p) => p !== 'SCO' && p !== 'SDO' && p !== 'ANY');
   return {
-    types: new Set(parts.filter((p) => p !== 'SCO' && p !== 'SDO' && p !== 'ANY')),
+    types: new Set(types),
+    prefixes: types.map((t) => `${t}--`),
     anySco: parts.includes('SCO'),
     anySdo: parts.includes('SDO'),
     any: parts.includes('ANY'),
@@ -198,7 +204,7 @@ function sco(
 
 export const EXTERNAL_REFERENCE = spec(
   'external-reference',
-  { source_name: STR, description: STR, url: URL, hashes: HASHES, external_id: STR },
+  { source_name: STR, description: STR, url: URL, hashes: { k: 'hashes', strict: true }, external_id: STR },
   ['source_name'],
   false,
   'external-reference',
@@ -227,18 +233,9 @@ const SEEN: Props = { first_seen: TS, last_seen: TS };
 const SDOS: TypeSpec[] = [
   sdo('attack-pattern', { ...NAME_DESC, aliases: LIST_STR, kill_chain_phases: KCP }, ['name']),
   sdo('campaign', { ...NAME_DESC, aliases: LIST_STR, ...SEEN, objective: STR }, ['name'], 'seen'),
-  sdo(
-    'course-of-action',
-    {
-      ...NAME_DESC,
-      // Reserved by §4.3 for future use; they carry no defined type, so any value is accepted.
-      action_type: { k: 'any' },
-      os_execution_envs: { k: 'any' },
-      action_bin: { k: 'any' },
-      action_reference: { k: 'any' },
-    },
-    ['name'],
-  ),
+  // `action` is reserved (checked in validate.ts); action_type, os_execution_envs, action_bin and action_reference
+  // were removed before 2.1 (WD07) and are plain custom properties now.
+  sdo('course-of-action', { ...NAME_DESC }, ['name'], 'course-of-action'),
   sdo('grouping', { ...NAME_DESC, context: vocab(V.GROUPING_CONTEXT), object_refs: refs('ANY') }, [
     'context',
     'object_refs',

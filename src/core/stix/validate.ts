@@ -5,9 +5,11 @@
  */
 import type { Problem } from '../errors.js';
 import { canonicalJson } from './canonical-json.js';
+import { computeScoId } from './sco-id.js';
 import {
   MAX_ARRAY_LENGTH,
   MAX_DEPTH,
+  MAX_KEY_LENGTH,
   MAX_OBJECT_KEYS,
   MAX_PROBLEMS_PER_OBJECT,
   MAX_STRING_LENGTH,
@@ -95,58 +97,74 @@ function show(v: unknown): string {
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
   if (typeof v === 'object') return 'an object';
-  return String(v);
+  return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint' ? String(v) : typeof v;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Size limits: one bounded recursive scan before anything else
 
-const scanPath: (string | number)[] = [];
-
-function scanPathString(base: string): string {
-  let p = base;
-  for (const k of scanPath) p = at(p, k);
-  return p;
-}
-
-function scan(v: unknown, depth: number, ctx: Ctx, base: string): boolean {
+/** The limit `v` breaks first, or undefined; fast path without path bookkeeping. */
+function overLimit(v: unknown, depth: number): string | undefined {
   if (typeof v === 'string') {
-    if (v.length > MAX_STRING_LENGTH) {
-      err(ctx, scanPathString(base), 'too-large', `string longer than ${MAX_STRING_LENGTH} characters`);
-      return false;
-    }
-    return true;
+    return v.length > MAX_STRING_LENGTH ? `string longer than ${MAX_STRING_LENGTH} characters` : undefined;
   }
-  if (typeof v !== 'object' || v === null) return true;
-  if (depth >= MAX_DEPTH) {
-    err(ctx, scanPathString(base), 'too-deep', `nested deeper than ${MAX_DEPTH} levels`);
-    return false;
-  }
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (depth >= MAX_DEPTH) return `nested deeper than ${MAX_DEPTH} levels`;
   if (Array.isArray(v)) {
-    if (v.length > MAX_ARRAY_LENGTH) {
-      err(ctx, scanPathString(base), 'too-large', `list longer than ${MAX_ARRAY_LENGTH} items`);
-      return false;
-    }
+    if (v.length > MAX_ARRAY_LENGTH) return `list longer than ${MAX_ARRAY_LENGTH} items`;
     for (let i = 0; i < v.length; i++) {
-      scanPath.push(i);
-      const ok = scan(v[i], depth + 1, ctx, base);
-      scanPath.pop();
-      if (!ok) return false;
+      const item: unknown = v[i];
+      if (typeof item === 'string') {
+        if (item.length > MAX_STRING_LENGTH) return `string longer than ${MAX_STRING_LENGTH} characters`;
+      } else if (typeof item === 'object' && item !== null) {
+        const r = overLimit(item, depth + 1);
+        if (r !== undefined) return r;
+      }
     }
-    return true;
+    return undefined;
   }
   let n = 0;
   for (const k in v) {
-    if (++n > MAX_OBJECT_KEYS) {
-      err(ctx, scanPathString(base), 'too-large', `object with more than ${MAX_OBJECT_KEYS} properties`);
-      return false;
+    if (++n > MAX_OBJECT_KEYS) return `object with more than ${MAX_OBJECT_KEYS} properties`;
+    if (k.length > MAX_KEY_LENGTH) return `property name longer than ${MAX_KEY_LENGTH} characters`;
+    const item = (v as Rec)[k];
+    if (typeof item === 'string') {
+      if (item.length > MAX_STRING_LENGTH) return `string longer than ${MAX_STRING_LENGTH} characters`;
+    } else if (typeof item === 'object' && item !== null) {
+      const r = overLimit(item, depth + 1);
+      if (r !== undefined) return r;
     }
-    scanPath.push(k);
-    const ok = scan((v as Rec)[k], depth + 1, ctx, base);
-    scanPath.pop();
-    if (!ok) return false;
   }
-  return true;
+  return undefined;
+}
+
+/** Where the first broken limit is (only called once a limit is known to be broken). */
+function limitPath(v: unknown, depth: number, path: string): string | undefined {
+  const here = overLimit(v, depth);
+  if (here === undefined) return undefined;
+  if (typeof v !== 'object' || v === null || depth >= MAX_DEPTH) return path;
+  if (Array.isArray(v)) {
+    if (v.length > MAX_ARRAY_LENGTH) return path;
+    for (let i = 0; i < v.length; i++) {
+      const p = limitPath(v[i], depth + 1, at(path, i));
+      if (p !== undefined) return p;
+    }
+    return path;
+  }
+  let n = 0;
+  for (const k in v) if (++n > MAX_OBJECT_KEYS || k.length > MAX_KEY_LENGTH) return path;
+  for (const k in v) {
+    const p = limitPath((v as Rec)[k], depth + 1, at(path, k));
+    if (p !== undefined) return p;
+  }
+  return path;
+}
+
+function scan(v: unknown, ctx: Ctx, base: string): boolean {
+  const message = overLimit(v, 0);
+  if (message === undefined) return true;
+  err(ctx, limitPath(v, 0, base) ?? base, message.startsWith('nested') ? 'too-deep' : 'too-large', message);
+  return false;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -154,17 +172,24 @@ function scan(v: unknown, depth: number, ctx: Ctx, base: string): boolean {
 
 const TYPE_NAME_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
-function isHex(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 97 && c <= 102) || (c >= 65 && c <= 70);
-}
+/** 1 for ASCII hex digits, 0 otherwise: a table lookup is the cheapest test in the hottest loop. */
+const HEX = new Uint8Array(128);
+for (const c of '0123456789abcdefABCDEF') HEX[c.charCodeAt(0)] = 1;
 
 /** RFC 4122 UUID (versions 1–5, RFC 4122 variant) at `s[o…o+36)`; hand-written, this runs for every reference. */
 function uuidAt(s: string, o: number): boolean {
+  if (
+    s.charCodeAt(o + 8) !== 45 ||
+    s.charCodeAt(o + 13) !== 45 ||
+    s.charCodeAt(o + 18) !== 45 ||
+    s.charCodeAt(o + 23) !== 45
+  ) {
+    return false;
+  }
   for (let i = 0; i < 36; i++) {
+    if (i === 8 || i === 13 || i === 18 || i === 23) continue;
     const c = s.charCodeAt(o + i);
-    if (i === 8 || i === 13 || i === 18 || i === 23) {
-      if (c !== 45) return false;
-    } else if (!isHex(c)) return false;
+    if (c > 127 || HEX[c] !== 1) return false;
   }
   const v = s.charCodeAt(o + 14);
   const r = s.charCodeAt(o + 19) | 0x20;
@@ -175,7 +200,7 @@ function uuidAt(s: string, o: number): boolean {
 export function identifierType(s: unknown): string | undefined {
   if (typeof s !== 'string') return undefined;
   const i = s.indexOf('--');
-  if (i < 1 || s.length !== i + 38) return undefined;
+  if (i < 1 || i > 250 || s.length !== i + 38) return undefined;
   for (let k = 0; k < i; k++) {
     const c = s.charCodeAt(k);
     if (!((c >= 97 && c <= 122) || (c >= 48 && c <= 57) || c === 45)) return undefined;
@@ -189,12 +214,20 @@ function refAllowed(to: RefTarget, t: string): boolean {
   return (to.anySco && (SCO_SET.has(t) || custom)) || (to.anySdo && (SDO_SET.has(t) || custom));
 }
 
-function checkRef(ctx: Ctx, v: unknown, to: RefTarget, path: string): void {
-  if (typeof v !== 'string') return err(ctx, path, 'type', `must be an identifier string, not ${show(v)}`);
+function checkRef(ctx: Ctx, v: unknown, to: RefTarget, parent: string, key: string | number): void {
+  if (typeof v !== 'string') {
+    return err(ctx, at(parent, key), 'type', `must be an identifier string, not ${show(v)}`);
+  }
+  // Fast path: a well-formed reference to one of the listed types, checked without slicing the type out.
+  const prefixes = to.prefixes;
+  for (let i = 0; i < prefixes.length; i++) {
+    const prefix = prefixes[i]!;
+    if (v.length === prefix.length + 36 && v.startsWith(prefix) && uuidAt(v, prefix.length)) return;
+  }
   const t = identifierType(v);
   if (t === undefined)
-    return err(ctx, path, 'identifier', `${show(v)} is not a STIX identifier (type--UUID)`);
-  if (!refAllowed(to, t)) err(ctx, path, 'ref-type', `must reference ${to.label}, not ${t}`);
+    return err(ctx, at(parent, key), 'identifier', `${show(v)} is not a STIX identifier (type--UUID)`);
+  if (!refAllowed(to, t)) err(ctx, at(parent, key), 'ref-type', `must reference ${to.label}, not ${t}`);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -226,7 +259,7 @@ const HASH_BY_LOWER: ReadonlyMap<string, string> = new Map(
 
 export const isLanguageTag = (s: string): boolean => LANG_RE.test(s);
 
-function checkHashes(ctx: Ctx, v: unknown, path: string): void {
+function checkHashes(ctx: Ctx, v: unknown, path: string, strict: boolean): void {
   if (!isRec(v)) return err(ctx, path, 'type', `must be a hashes dictionary, not ${show(v)}`);
   let n = 0;
   for (const key of Object.keys(v)) {
@@ -242,14 +275,10 @@ function checkHashes(ctx: Ctx, v: unknown, path: string): void {
       );
     } else if (!HASH_ALGORITHM.values.has(key)) {
       const known = HASH_BY_LOWER.get(key.toLowerCase().replace(/[-_]/g, ''));
-      warn(
-        ctx,
-        p,
-        'vocabulary',
-        known
-          ? `hash algorithm ${show(key)} is not in hash-algorithm-ov; the spec spells it ${show(known)}`
-          : `hash algorithm ${show(key)} is not in hash-algorithm-ov`,
-      );
+      const hint = known ? `; the spec spells it ${show(known)}` : '';
+      if (strict)
+        err(ctx, p, 'hash-key', `external reference hashes must use hash-algorithm-ov names${hint}`);
+      else warn(ctx, p, 'vocabulary', `hash algorithm ${show(key)} is not in hash-algorithm-ov${hint}`);
     }
     if (typeof value !== 'string') {
       err(ctx, p, 'type', `a hash value must be a string, not ${show(value)}`);
@@ -282,98 +311,110 @@ function checkDict(ctx: Ctx, v: unknown, path: string): void {
 // ---------------------------------------------------------------------------------------------------------------
 // Property dispatch
 
-function checkProp(ctx: Ctx, p: PropSpec, v: unknown, path: string): void {
+/** Checks `v`, the value at `parent` + `key`; the at(parent, key) string is only built when a problem is reported. */
+function checkProp(ctx: Ctx, p: PropSpec, v: unknown, parent: string, key: string | number): void {
   switch (p.k) {
     case 'string':
-      if (typeof v !== 'string') err(ctx, path, 'type', `must be a string, not ${show(v)}`);
+      if (typeof v !== 'string') err(ctx, at(parent, key), 'type', `must be a string, not ${show(v)}`);
       return;
     case 'boolean':
-      if (typeof v !== 'boolean') err(ctx, path, 'type', `must be a boolean, not ${show(v)}`);
+      if (typeof v !== 'boolean') err(ctx, at(parent, key), 'type', `must be a boolean, not ${show(v)}`);
       return;
     case 'integer':
     case 'number':
       if (typeof v !== 'number' || !Number.isFinite(v)) {
         return err(
           ctx,
-          path,
+          at(parent, key),
           'type',
           `must be ${p.k === 'integer' ? 'an integer' : 'a number'}, not ${show(v)}`,
         );
       }
       if (p.k === 'integer' && !Number.isInteger(v))
-        return err(ctx, path, 'type', `must be an integer, not ${v}`);
+        return err(ctx, at(parent, key), 'type', `must be an integer, not ${v}`);
       if ((p.min !== undefined && v < p.min) || (p.max !== undefined && v > p.max)) {
-        err(ctx, path, 'range', `must be between ${p.min ?? '-∞'} and ${p.max ?? '∞'}, not ${v}`);
+        err(ctx, at(parent, key), 'range', `must be between ${p.min ?? '-∞'} and ${p.max ?? '∞'}, not ${v}`);
       }
       return;
     case 'timestamp': {
-      if (typeof v !== 'string') return err(ctx, path, 'type', `must be a timestamp string, not ${show(v)}`);
+      if (typeof v !== 'string')
+        return err(ctx, at(parent, key), 'type', `must be a timestamp string, not ${show(v)}`);
       const frac = timestampFraction(v);
       if (frac < 0) {
         return err(
           ctx,
-          path,
+          at(parent, key),
           'timestamp',
           `${show(v)} is not an RFC 3339 UTC timestamp (YYYY-MM-DDTHH:mm:ss[.s+]Z)`,
         );
       }
       if (p.ms === true && frac < 3) {
-        err(ctx, path, 'timestamp-precision', `${show(v)} must be precise to at least the millisecond`);
+        err(
+          ctx,
+          at(parent, key),
+          'timestamp-precision',
+          `${show(v)} must be precise to at least the millisecond`,
+        );
       }
       return;
     }
     case 'ref':
-      return checkRef(ctx, v, p.to, path);
+      return checkRef(ctx, v, p.to, parent, key);
     case 'vocab':
-      if (typeof v !== 'string') return err(ctx, path, 'type', `must be a string, not ${show(v)}`);
+      if (typeof v !== 'string') return err(ctx, at(parent, key), 'type', `must be a string, not ${show(v)}`);
       if (!p.vocab.values.has(v)) {
-        if (p.vocab.open) warn(ctx, path, 'vocabulary', `${show(v)} is not in ${p.vocab.name}`);
+        if (p.vocab.open) warn(ctx, at(parent, key), 'vocabulary', `${show(v)} is not in ${p.vocab.name}`);
         else
           err(
             ctx,
-            path,
+            at(parent, key),
             'enum',
             `${show(v)} is not one of ${p.vocab.name}: ${[...p.vocab.values].join(', ')}`,
           );
       }
       return;
     case 'list': {
-      if (!Array.isArray(v)) return err(ctx, path, 'type', `must be a list, not ${show(v)}`);
+      if (!Array.isArray(v)) return err(ctx, at(parent, key), 'type', `must be a list, not ${show(v)}`);
       if (v.length === 0)
-        return err(ctx, path, 'empty-list', 'lists must not be empty; omit the property instead');
-      for (let i = 0; i < v.length; i++) checkProp(ctx, p.item, v[i], at(path, i));
+        return err(ctx, at(parent, key), 'empty-list', 'lists must not be empty; omit the property instead');
+      const here = at(parent, key);
+      for (let i = 0; i < v.length; i++) checkProp(ctx, p.item, v[i], here, i);
       return;
     }
     case 'object':
-      return checkObj(ctx, p.spec, v, path);
+      return checkObj(ctx, p.spec, v, at(parent, key));
     case 'dict':
-      return checkDict(ctx, v, path);
+      return checkDict(ctx, v, at(parent, key));
     case 'hashes':
-      return checkHashes(ctx, v, path);
+      return checkHashes(ctx, v, at(parent, key), p.strict === true);
     case 'hex':
-      if (typeof v !== 'string') return err(ctx, path, 'type', `must be a hex string, not ${show(v)}`);
-      if (!HEX_RE.test(v)) err(ctx, path, 'hex', 'must be an even number of hexadecimal characters');
+      if (typeof v !== 'string')
+        return err(ctx, at(parent, key), 'type', `must be a hex string, not ${show(v)}`);
+      if (!HEX_RE.test(v))
+        err(ctx, at(parent, key), 'hex', 'must be an even number of hexadecimal characters');
       return;
     case 'binary':
-      if (typeof v !== 'string') return err(ctx, path, 'type', `must be a base64 string, not ${show(v)}`);
-      if (!BASE64_RE.test(v)) err(ctx, path, 'binary', 'must be base64 (RFC 4648) encoded');
+      if (typeof v !== 'string')
+        return err(ctx, at(parent, key), 'type', `must be a base64 string, not ${show(v)}`);
+      if (!BASE64_RE.test(v)) err(ctx, at(parent, key), 'binary', 'must be base64 (RFC 4648) encoded');
       return;
     case 'url':
-      if (typeof v !== 'string') return err(ctx, path, 'type', `must be a URL string, not ${show(v)}`);
+      if (typeof v !== 'string')
+        return err(ctx, at(parent, key), 'type', `must be a URL string, not ${show(v)}`);
       if (!URL_RE.test(v))
-        err(ctx, path, 'url', `${show(v)} is not an RFC 3986 URL (scheme:rest, no spaces)`);
+        err(ctx, at(parent, key), 'url', `${show(v)} is not an RFC 3986 URL (scheme:rest, no spaces)`);
       return;
     case 'lang':
       if (typeof v !== 'string')
-        return err(ctx, path, 'type', `must be a language tag string, not ${show(v)}`);
-      if (!LANG_RE.test(v)) err(ctx, path, 'lang', `${show(v)} is not an RFC 5646 language tag`);
+        return err(ctx, at(parent, key), 'type', `must be a language tag string, not ${show(v)}`);
+      if (!LANG_RE.test(v)) err(ctx, at(parent, key), 'lang', `${show(v)} is not an RFC 5646 language tag`);
       return;
     case 'external-references':
-      return checkObjList(ctx, EXTERNAL_REFERENCE, v, path);
+      return checkObjList(ctx, EXTERNAL_REFERENCE, v, at(parent, key));
     case 'kill-chain-phases':
-      return checkObjList(ctx, KILL_CHAIN_PHASE, v, path);
+      return checkObjList(ctx, KILL_CHAIN_PHASE, v, at(parent, key));
     case 'granular-markings':
-      return checkObjList(ctx, GRANULAR_MARKING, v, path);
+      return checkObjList(ctx, GRANULAR_MARKING, v, at(parent, key));
     case 'extensions':
       // Checked by checkExtensions, which needs the owning object's type.
       return;
@@ -390,27 +431,49 @@ function checkObjList(ctx: Ctx, spec: ObjSpec, v: unknown, path: string): void {
   for (let i = 0; i < v.length; i++) checkObj(ctx, spec, v[i], at(path, i));
 }
 
-function checkCustomName(ctx: Ctx, key: string, v: unknown, path: string): void {
-  if (!CUSTOM_PROP_RE.test(key)) {
-    err(
+/** Custom property names already found valid: 0 plain, 1 ends in `_ref`, 2 ends in `_refs` (bounded cache). */
+const GOOD_NAMES = new Map<string, 0 | 1 | 2>();
+
+function checkCustomName(ctx: Ctx, key: string, v: unknown, parent: string): void {
+  let kind = GOOD_NAMES.get(key);
+  if (kind === undefined) {
+    if (!CUSTOM_PROP_RE.test(key)) {
+      return err(
+        ctx,
+        at(parent, key),
+        'custom-property-name',
+        `custom property name ${show(key)} must be 3–250 ASCII letters, digits or underscores`,
+      );
+    }
+    if (!/^[A-Za-z]/.test(key)) {
+      return err(
+        ctx,
+        at(parent, key),
+        'custom-property-name',
+        `property name ${show(key)} must begin with a letter`,
+      );
+    }
+    kind = key.endsWith('_ref') ? 1 : key.endsWith('_refs') ? 2 : 0;
+    if (GOOD_NAMES.size < 4096) GOOD_NAMES.set(key, kind);
+  }
+  if (v === null)
+    return err(ctx, at(parent, key), 'type', 'null is not a STIX value; omit the property instead');
+  if (kind === 1 && identifierType(v) === undefined) {
+    warn(
       ctx,
-      path,
-      'custom-property-name',
-      `custom property name ${show(key)} must be 3–250 ASCII letters, digits or underscores`,
+      at(parent, key),
+      'custom-ref',
+      `a property ending in _ref should hold an identifier, not ${show(v)}`,
     );
-  } else if (!/^[A-Za-z]/.test(key)) {
-    warn(ctx, path, 'custom-property-name', `custom property name ${show(key)} should start with a letter`);
+  } else if (kind === 2 && !isIdentifierList(v)) {
+    warn(ctx, at(parent, key), 'custom-ref', 'a property ending in _refs should hold a list of identifiers');
   }
-  if (v === null) err(ctx, path, 'type', 'null is not a STIX value; omit the property instead');
-  else if (key.endsWith('_ref')) {
-    if (identifierType(v) === undefined) {
-      warn(ctx, path, 'custom-ref', `a property ending in _ref should hold an identifier, not ${show(v)}`);
-    }
-  } else if (key.endsWith('_refs')) {
-    if (!Array.isArray(v) || v.some((x) => identifierType(x) === undefined)) {
-      warn(ctx, path, 'custom-ref', 'a property ending in _refs should hold a list of identifiers');
-    }
-  }
+}
+
+function isIdentifierList(v: unknown): boolean {
+  if (!Array.isArray(v)) return false;
+  for (const x of v) if (identifierType(x) === undefined) return false;
+  return true;
 }
 
 function checkObj(ctx: Ctx, spec: ObjSpec, v: unknown, path: string): void {
@@ -422,11 +485,11 @@ function checkObj(ctx: Ctx, spec: ObjSpec, v: unknown, path: string): void {
     if (p !== undefined) {
       if (value === null)
         err(ctx, at(path, key), 'type', 'null is not a STIX value; omit the property instead');
-      else checkProp(ctx, p, value, at(path, key));
+      else checkProp(ctx, p, value, path, key);
     } else if (spec.closed) {
       err(ctx, at(path, key), 'unknown-property', `${show(key)} is not a property of ${spec.name}`);
     } else {
-      checkCustomName(ctx, key, value, at(path, key));
+      checkCustomName(ctx, key, value, path);
     }
   }
   for (const r of spec.required) {
@@ -549,6 +612,12 @@ export function isIpv4(s: string): boolean {
 }
 
 /** RFC 4291 §2.2 text forms, with an optional /prefix (0–128); an embedded dotted IPv4 tail is accepted. */
+const HEX_GROUP = /^[0-9a-fA-F]{1,4}$/;
+function allHexGroups(parts: readonly string[]): boolean {
+  for (const x of parts) if (!HEX_GROUP.test(x)) return false;
+  return true;
+}
+
 export function isIpv6(s: string): boolean {
   let addr = s;
   const slash = s.indexOf('/');
@@ -566,16 +635,15 @@ export function isIpv6(s: string): boolean {
   }
   const dbl = addr.indexOf('::');
   if (dbl !== addr.lastIndexOf('::')) return false;
-  const hex = /^[0-9a-fA-F]{1,4}$/;
   if (dbl < 0) {
     const parts = addr.split(':');
-    return parts.length === groups && parts.every((x) => hex.test(x));
+    return parts.length === groups && allHexGroups(parts);
   }
   const head = addr.slice(0, dbl);
   const tail = addr.slice(dbl + 2);
   const hp = head === '' ? [] : head.split(':');
   const tp = tail === '' ? [] : tail.split(':');
-  return hp.length + tp.length < groups && [...hp, ...tp].every((x) => hex.test(x));
+  return hp.length + tp.length < groups && allHexGroups(hp) && allHexGroups(tp);
 }
 
 const FORBIDDEN_ENDPOINTS: ReadonlySet<string> = new Set([
@@ -617,10 +685,20 @@ function checkRelationship(ctx: Ctx, o: Rec, path: string): void {
     return;
   }
   if (src === 'relationship' || src === 'sighting') {
-    err(ctx, at(path, 'source_ref'), 'relationship-endpoint', `only the common relationships may start at a ${src}`);
+    err(
+      ctx,
+      at(path, 'source_ref'),
+      'relationship-endpoint',
+      `only the common relationships may start at a ${src}`,
+    );
   }
   if (tgt === 'relationship' || tgt === 'sighting') {
-    err(ctx, at(path, 'target_ref'), 'relationship-endpoint', `only the common relationships may point at a ${tgt}`);
+    err(
+      ctx,
+      at(path, 'target_ref'),
+      'relationship-endpoint',
+      `only the common relationships may point at a ${tgt}`,
+    );
   }
   const allowed = RELATIONSHIPS.get(src)?.get(rt);
   if (allowed !== undefined) {
@@ -701,6 +779,10 @@ function checkMarkingDefinition(ctx: Ctx, o: Rec, path: string): void {
 }
 
 export const CHECKS: Readonly<Record<string, Check>> = {
+  'course-of-action': (ctx, o, path) => {
+    if (o.action !== undefined)
+      err(ctx, at(path, 'action'), 'reserved-property', '"action" is reserved (§4.3)');
+  },
   seen: (ctx, o, path) => notBefore(ctx, o, path, 'first_seen', 'last_seen'),
   indicator: (ctx, o, path) => {
     if (
@@ -749,10 +831,11 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     }
     const refs = o.object_refs;
     if (Array.isArray(refs) && refs.length > 0) {
-      const anySco = refs.some((r) => {
+      let anySco = false;
+      for (const r of refs) {
         const t = identifierType(r);
-        return t !== undefined && t !== 'relationship';
-      });
+        if (t !== undefined && t !== 'relationship') anySco = true;
+      }
       if (!anySco) err(ctx, at(path, 'object_refs'), 'required', 'object_refs must contain at least one SCO');
     }
   },
@@ -772,6 +855,7 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     if (n === 0) err(ctx, p, 'empty-dictionary', 'contents must not be empty');
   },
   artifact: (ctx, o, path) => {
+    atLeastOne(ctx, o, path, ['payload_bin', 'url'], 'an artifact');
     if (o.payload_bin !== undefined && o.url !== undefined) {
       err(ctx, at(path, 'url'), 'exclusive', 'payload_bin and url must not both be present');
     }
@@ -826,7 +910,7 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     const langs = o.languages;
     if (!Array.isArray(langs)) return;
     for (let i = 0; i < langs.length; i++) {
-      const l = langs[i];
+      const l: unknown = langs[i];
       if (typeof l === 'string' && !/^[a-z]{3}$/.test(l)) {
         warn(ctx, at(at(path, 'languages'), i), 'lang', `${show(l)} should be an ISO 639-2 language code`);
       }
@@ -884,11 +968,34 @@ export const CHECKS: Readonly<Record<string, Check>> = {
 
 const UUID_AT = 2; // offset of the UUID after the `--`
 
-function checkIdProp(ctx: Ctx, type: string, spec: TypeSpec | undefined, id: unknown, path: string): void {
+/** §2.9: SCOs SHOULD use the UUIDv5 computed from their ID-contributing properties. */
+function checkDeterministicId(ctx: Ctx, obj: Rec, id: string, version: string, p: string): void {
+  let expected: string;
+  try {
+    expected = computeScoId(obj);
+  } catch {
+    return; // no ID-contributing property present (a UUIDv4 is then right), or no JSON form (reported elsewhere)
+  }
+  if (version === '4') {
+    warn(ctx, p, 'id-version', `SCOs should use their deterministic UUIDv5 id (${expected})`);
+  } else if (id.toLowerCase() !== expected) {
+    warn(ctx, p, 'sco-id', `not the deterministic id of this SCO (§2.9 gives ${expected})`);
+  }
+}
+
+function checkIdProp(
+  ctx: Ctx,
+  type: string,
+  spec: TypeSpec | undefined,
+  obj: Rec,
+  id: unknown,
+  path: string,
+): void {
   const p = at(path, 'id');
   if (id === undefined) return; // reported as required
   if (typeof id !== 'string') return err(ctx, p, 'type', `id must be a string, not ${show(id)}`);
-  if (!id.startsWith(`${type}--`)) {
+  const n = type.length;
+  if (!(id.startsWith(type) && id.charCodeAt(n) === 45 && id.charCodeAt(n + 1) === 45)) {
     return err(ctx, p, 'id-type', `id must start with "${type}--" (its type), not ${show(id)}`);
   }
   const o = type.length + UUID_AT;
@@ -899,6 +1006,7 @@ function checkIdProp(ctx: Ctx, type: string, spec: TypeSpec | undefined, id: unk
   if (spec?.category === 'sco') {
     if (version !== '4' && version !== '5')
       err(ctx, p, 'id-version', 'an SCO id must use a UUIDv4 or UUIDv5');
+    else checkDeterministicId(ctx, obj, id, version, p);
   } else if (spec !== undefined && version !== '4') {
     warn(ctx, p, 'id-version', `${type} ids should use a UUIDv4 (this is a UUIDv${version})`);
   }
@@ -908,7 +1016,7 @@ function validateInto(value: unknown, path: string, ctx: Ctx, inBundle: boolean)
   if (!isRec(value)) return err(ctx, path, 'type', `a STIX object must be a JSON object, not ${show(value)}`);
   const id = value.id;
   ctx.objectId = typeof id === 'string' && id.length <= 300 ? id : undefined;
-  if (!scan(value, 0, ctx, path)) return;
+  if (!scan(value, ctx, path)) return;
   const type = value.type;
   if (typeof type !== 'string') {
     err(
@@ -943,15 +1051,15 @@ function validateInto(value: unknown, path: string, ctx: Ctx, inBundle: boolean)
     if (p !== undefined) {
       if (v === null) err(ctx, at(path, key), 'type', 'null is not a STIX value; omit the property instead');
       else if (p.k === 'extensions') checkExtensions(ctx, type, v, at(path, key));
-      else if (key !== 'id' && key !== 'type') checkProp(ctx, p, v, at(path, key));
+      else if (key !== 'id' && key !== 'type') checkProp(ctx, p, v, path, key);
     } else {
-      checkCustomName(ctx, key, v, at(path, key));
+      checkCustomName(ctx, key, v, path);
     }
   }
   for (const r of objSpec.required) {
     if (value[r] === undefined) err(ctx, at(path, r), 'required', `${type} requires ${r}`);
   }
-  checkIdProp(ctx, type, spec, id, path);
+  checkIdProp(ctx, type, spec, value, id, path);
 
   const sv = value.spec_version;
   if (sv !== undefined && sv !== '2.1') {
@@ -969,7 +1077,7 @@ function validateInto(value: unknown, path: string, ctx: Ctx, inBundle: boolean)
       const sels = isRec(gms[i]) ? (gms[i] as Rec).selectors : undefined;
       if (!Array.isArray(sels)) continue;
       for (let j = 0; j < sels.length; j++) {
-        const s = sels[j];
+        const s: unknown = sels[j];
         if (typeof s !== 'string') continue;
         const r = resolveSelector(value, s);
         if (r === 'ok') continue;
@@ -996,8 +1104,13 @@ function checkCustomObject(ctx: Ctx, o: Rec, path: string): void {
     return;
   }
   const exts = o.extensions;
-  const declaresSco =
-    isRec(exts) && Object.values(exts).some((e) => isRec(e) && e.extension_type === 'new-sco');
+  let declaresSco = false;
+  if (isRec(exts)) {
+    for (const k of Object.keys(exts)) {
+      const e = exts[k];
+      if (isRec(e) && e.extension_type === 'new-sco') declaresSco = true;
+    }
+  }
   if (!declaresSco) {
     warn(
       ctx,
@@ -1062,22 +1175,33 @@ export function validateBundle(value: unknown, options?: ValidateOptions): Probl
     err(ctx, '$.objects', 'empty-list', 'lists must not be empty; omit objects instead');
     return ctx.problems;
   }
-  const seen = new Map<string, number>();
+  // id → index of its first occurrence; only ids that repeat (several versions) get a version → index map, so the
+  // check stays linear even for a hostile bundle that repeats one id many times.
+  const firstById = new Map<string, number>();
+  const versionsById = new Map<string, Map<string, number>>();
   for (let i = 0; i < objects.length; i++) {
     const o: unknown = objects[i];
     const path = `$.objects[${i}]`;
     ctx.count = 0;
     validateInto(o, path, ctx, true);
     if (!isRec(o) || typeof o.id !== 'string') continue;
-    const version =
-      typeof o.modified === 'string' ? o.modified : typeof o.created === 'string' ? o.created : '';
-    const key = `${o.id}|${version}`;
-    const j = seen.get(key);
-    if (j === undefined) {
-      seen.set(key, i);
+    const first = firstById.get(o.id);
+    if (first === undefined) {
+      firstById.set(o.id, i);
       continue;
     }
-    let same = false;
+    let versions = versionsById.get(o.id);
+    if (versions === undefined) {
+      versions = new Map([[versionKey(objects[first] as Rec), first]]);
+      versionsById.set(o.id, versions);
+    }
+    const version = versionKey(o);
+    const j = versions.get(version);
+    if (j === undefined) {
+      versions.set(version, i);
+      continue;
+    }
+    let same: boolean;
     try {
       same = canonicalJson(o) === canonicalJson(objects[j]);
     } catch {
@@ -1088,6 +1212,11 @@ export function validateBundle(value: unknown, options?: ValidateOptions): Probl
     else err(ctx, path, 'duplicate-object', `same id and version as $.objects[${j}] but a different body`);
   }
   return ctx.problems;
+}
+
+function versionKey(o: Rec): string {
+  const v = typeof o.modified === 'string' ? o.modified : o.created;
+  return typeof v === 'string' && timestampFraction(v) >= 0 ? timestampKey(v) : '';
 }
 
 export function hasErrors(problems: readonly Problem[]): boolean {

@@ -84,7 +84,9 @@ describe('canonicalJson follows RFC 8785 (JCS)', () => {
         const c = canonicalJson(v);
         expect(JSON.parse(c)).toEqual(JSON.parse(JSON.stringify(v)));
         const shuffled = JSON.parse(JSON.stringify(v), (_k, x: unknown) =>
-          x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).reverse()) : x,
+          x && typeof x === 'object' && !Array.isArray(x)
+            ? Object.fromEntries(Object.entries(x).reverse())
+            : x,
         ) as unknown;
         expect(canonicalJson(shuffled)).toBe(c);
       }),

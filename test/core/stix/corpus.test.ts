@@ -4,7 +4,13 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import type { ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
-import { SCO_TYPES, SDO_TYPES, hasErrors, validateBundle, validateObject } from '../../../src/core/stix/index.js';
+import {
+  SCO_TYPES,
+  SDO_TYPES,
+  hasErrors,
+  validateBundle,
+  validateObject,
+} from '../../../src/core/stix/index.js';
 import { ALL_EXAMPLES, clone, type Obj } from './fixtures.js';
 import { errorKeys } from './helpers.js';
 
@@ -36,7 +42,13 @@ function oracle(): (o: Obj) => boolean | undefined {
   }
   const byType = new Map<string, ValidateFunction>();
   const folder = (t: string): string =>
-    SDO_TYPES.includes(t) ? 'sdos' : SCO_TYPES.includes(t) ? 'observables' : t === 'relationship' || t === 'sighting' ? 'sros' : 'common';
+    SDO_TYPES.includes(t)
+      ? 'sdos'
+      : SCO_TYPES.includes(t)
+        ? 'observables'
+        : t === 'relationship' || t === 'sighting'
+          ? 'sros'
+          : 'common';
   return (o) => {
     const t = String(o.type);
     let fn = byType.get(t);

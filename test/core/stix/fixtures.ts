@@ -38,7 +38,8 @@ export const SDO_EXAMPLES: Record<string, Obj> = {
   }),
   'course-of-action': common('course-of-action', '8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f', {
     name: 'Add TCP port 80 Filter Rule to the existing Block UDP 1434 Filter',
-    description: 'This is how to add a filter rule to block inbound access to TCP port 80 to the existing UDP 1434 filter ...',
+    description:
+      'This is how to add a filter rule to block inbound access to TCP port 80 to the existing UDP 1434 filter ...',
   }),
   grouping: common('grouping', '84e4d88f-44ea-4bcd-bbf3-b2c1c320bcb3', {
     name: 'The Black Vine Cyberespionage Group',
@@ -71,7 +72,8 @@ export const SDO_EXAMPLES: Record<string, Obj> = {
   }),
   'intrusion-set': common('intrusion-set', '4e78f46f-a023-4e5f-bc24-71b3ca22ec29', {
     name: 'Bobcat Breakin',
-    description: 'Incidents usually feature a shared TTP of a bobcat being released within the building containing network access, scaring users to leave their computers without locking them first. Still determining where the threat actors are getting the bobcats.',
+    description:
+      'Incidents usually feature a shared TTP of a bobcat being released within the building containing network access, scaring users to leave their computers without locking them first. Still determining where the threat actors are getting the bobcats.',
     aliases: ['Zookeeper'],
     goals: ['acquisition-theft', 'harassment', 'damage'],
   }),
@@ -95,7 +97,8 @@ export const SDO_EXAMPLES: Record<string, Obj> = {
   note: common('note', '0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061', {
     external_references: [{ source_name: 'job-tracker', external_id: 'job-id-1234' }],
     abstract: 'Tracking Team Note#1',
-    content: 'This note indicates the various steps taken by the threat analyst team to investigate this specific campaign.',
+    content:
+      'This note indicates the various steps taken by the threat analyst team to investigate this specific campaign.',
     authors: ['John Doe'],
     object_refs: ['campaign--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f'],
   }),
@@ -135,7 +138,10 @@ export const SDO_EXAMPLES: Record<string, Obj> = {
     resource_level: 'team',
     primary_motivation: 'organizational-gain',
   }),
-  tool: common('tool', '8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f', { tool_types: ['remote-access'], name: 'VNC' }),
+  tool: common('tool', '8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f', {
+    tool_types: ['remote-access'],
+    name: 'VNC',
+  }),
   vulnerability: common('vulnerability', '0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061', {
     name: 'CVE-2016-1234',
     external_references: [{ source_name: 'cve', external_id: 'CVE-2016-1234' }],
@@ -226,7 +232,9 @@ export const SCO_EXAMPLES: Record<string, Obj> = {
     version: '2002',
     vendor: 'Microsoft',
   }),
-  url: sco('url', 'c1477287-23ac-5971-a010-5c287877fa60', { value: 'https://example.com/research/index.html' }),
+  url: sco('url', 'c1477287-23ac-5971-a010-5c287877fa60', {
+    value: 'https://example.com/research/index.html',
+  }),
   'user-account': sco('user-account', '0d5b424b-93b8-5cd8-ac36-306e1789d63c', {
     user_id: '1001',
     account_login: 'jdoe',
@@ -235,7 +243,9 @@ export const SCO_EXAMPLES: Record<string, Obj> = {
     is_service_account: false,
     can_escalate_privs: true,
     account_created: '2016-01-20T12:31:12Z',
-    extensions: { 'unix-account-ext': { gid: 1001, groups: ['wheel'], home_dir: '/home/jdoe', shell: '/bin/bash' } },
+    extensions: {
+      'unix-account-ext': { gid: 1001, groups: ['wheel'], home_dir: '/home/jdoe', shell: '/bin/bash' },
+    },
   }),
   'windows-registry-key': sco('windows-registry-key', '2ba37ae7-2745-5082-9dfd-9486dad41016', {
     key: 'hkey_local_machine\\system\\bar\\foo',

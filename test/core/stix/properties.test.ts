@@ -11,7 +11,12 @@ const timestamp = fc
   .date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2099-12-31T23:59:59Z'), noInvalidDate: true })
   .map((d) => d.toISOString());
 const customName = fc.stringMatching(/^x_[a-z][a-z0-9_]{1,20}$/);
-const customValue = fc.oneof(fc.string(), fc.integer(), fc.boolean(), fc.array(fc.string(), { minLength: 1, maxLength: 3 }));
+const customValue = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.boolean(),
+  fc.array(fc.string(), { minLength: 1, maxLength: 3 }),
+);
 
 /** A valid object: an example of a random type with fresh id, timestamps, common and custom properties. */
 const validObject = fc
@@ -21,7 +26,9 @@ const validObject = fc
     t1: timestamp,
     t2: timestamp,
     confidence: fc.option(fc.integer({ min: 0, max: 100 }), { nil: undefined }),
-    labels: fc.option(fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 4 }), { nil: undefined }),
+    labels: fc.option(fc.array(fc.string({ minLength: 1 }), { minLength: 1, maxLength: 4 }), {
+      nil: undefined,
+    }),
     description: fc.option(fc.string(), { nil: undefined }),
     custom: fc.dictionary(customName, customValue, { maxKeys: 3 }),
   })
@@ -35,7 +42,8 @@ const validObject = fc
         if (confidence !== undefined) o.confidence = confidence;
         if (labels !== undefined) o.labels = labels;
       }
-      if (description !== undefined && TYPE_SPECS.get(type)?.props.has('description')) o.description = description;
+      if (description !== undefined && TYPE_SPECS.get(type)?.props.has('description'))
+        o.description = description;
     }
     return o;
   });
@@ -63,8 +71,16 @@ const MUTATIONS: Mutation[] = [
       delete o[req[r % req.length]!];
     },
   },
-  { name: 'give the id another type prefix', applies: () => true, apply: (o) => (o.id = `x-other--${String(o.id).split('--')[1]}`) },
-  { name: 'break the UUID', applies: () => true, apply: (o) => (o.id = `${String(o.type)}--${String(o.id).slice(-36, -1)}g`) },
+  {
+    name: 'give the id another type prefix',
+    applies: () => true,
+    apply: (o) => (o.id = `x-other--${String(o.id).split('--')[1]}`),
+  },
+  {
+    name: 'break the UUID',
+    applies: () => true,
+    apply: (o) => (o.id = `${String(o.type)}--${String(o.id).slice(-36, -1)}g`),
+  },
   { name: 'set a non-"2.1" spec_version', applies: () => true, apply: (o) => (o.spec_version = '2.0') },
   {
     name: 'make modified earlier than created',
@@ -84,7 +100,11 @@ const MUTATIONS: Mutation[] = [
     applies: (o) => typeof o.modified === 'string',
     apply: (o, r) => (o.confidence = r % 2 === 0 ? 101 : -1),
   },
-  { name: 'add an empty list', applies: (o) => typeof o.modified === 'string', apply: (o) => (o.labels = []) },
+  {
+    name: 'add an empty list',
+    applies: (o) => typeof o.modified === 'string',
+    apply: (o) => (o.labels = []),
+  },
   { name: 'set a property to null', applies: () => true, apply: (o) => (o.object_marking_refs = null) },
   { name: 'add a badly named custom property', applies: () => true, apply: (o) => (o['x-bad name'] = 1) },
   {

@@ -11,7 +11,7 @@ import { EntenteError } from '../../../src/core/errors.js';
 import { SCO_EXAMPLES, SDO_EXAMPLES } from './fixtures.js';
 
 const IND = SDO_EXAMPLES.indicator as StixObject;
-const next = (o: StixObject, patch: Record<string, unknown>): StixObject => ({ ...o, ...patch }) as StixObject;
+const next = (o: StixObject, patch: Record<string, unknown>): StixObject => ({ ...o, ...patch });
 const rules = (ps: { rule: string }[]) => ps.map((p) => p.rule);
 
 describe('timestampKey', () => {
@@ -26,19 +26,33 @@ describe('timestampKey', () => {
     expect(() => timestampKey('2016-04-06T20:03:00+01:00')).toThrow(EntenteError);
   });
   it('sorts lexicographically in time order (property)', () => {
-    const date = fc.date({ min: new Date('1970-01-01T00:00:00Z'), max: new Date('9999-12-31T23:59:59Z'), noInvalidDate: true });
+    const date = fc.date({
+      min: new Date('1970-01-01T00:00:00Z'),
+      max: new Date('9999-12-31T23:59:59Z'),
+      noInvalidDate: true,
+    });
     fc.assert(
-      fc.property(date, date, fc.integer({ min: 0, max: 6 }), fc.integer({ min: 0, max: 6 }), (a, b, pa, pb) => {
-        const fmt = (d: Date, digits: number) => {
-          const iso = d.toISOString();
-          return digits === 0 ? `${iso.slice(0, 19)}Z` : `${iso.slice(0, 19)}.${iso.slice(20, 23).padEnd(digits, '0').slice(0, digits)}Z`;
-        };
-        const ta = fmt(a, pa);
-        const tb = fmt(b, pb);
-        const ms = (t: string) => Date.parse(t);
-        expect(Math.sign(timestampKey(ta).localeCompare(timestampKey(tb), 'en'))).toBe(Math.sign(ms(ta) - ms(tb)));
-        expect(timestampKey(ta)).toHaveLength(30);
-      }),
+      fc.property(
+        date,
+        date,
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 0, max: 6 }),
+        (a, b, pa, pb) => {
+          const fmt = (d: Date, digits: number) => {
+            const iso = d.toISOString();
+            return digits === 0
+              ? `${iso.slice(0, 19)}Z`
+              : `${iso.slice(0, 19)}.${iso.slice(20, 23).padEnd(digits, '0').slice(0, digits)}Z`;
+          };
+          const ta = fmt(a, pa);
+          const tb = fmt(b, pb);
+          const ms = (t: string) => Date.parse(t);
+          expect(Math.sign(timestampKey(ta).localeCompare(timestampKey(tb), 'en'))).toBe(
+            Math.sign(ms(ta) - ms(tb)),
+          );
+          expect(timestampKey(ta)).toHaveLength(30);
+        },
+      ),
     );
   });
 });
@@ -53,22 +67,37 @@ describe('versionOf', () => {
 
 describe('checkNewVersion', () => {
   it('a later version with the same created is fine; so is re-importing an identical version', () => {
-    expect(checkNewVersion([IND], next(IND, { modified: '2017-01-01T00:00:00.000Z', name: 'v2' }))).toEqual([]);
+    expect(checkNewVersion([IND], next(IND, { modified: '2017-01-01T00:00:00.000Z', name: 'v2' }))).toEqual(
+      [],
+    );
     expect(checkNewVersion([IND], IND)).toEqual([]);
   });
   it('revocation is final: nothing newer than a revoked version', () => {
     const revoked = next(IND, { modified: '2017-01-01T00:00:00.000Z', revoked: true });
-    expect(rules(checkNewVersion([IND, revoked], next(IND, { modified: '2018-01-01T00:00:00.000Z' })))).toEqual(['revoked-final']);
+    expect(
+      rules(checkNewVersion([IND, revoked], next(IND, { modified: '2018-01-01T00:00:00.000Z' }))),
+    ).toEqual(['revoked-final']);
     // An older version arriving late is history, not a resurrection.
     expect(checkNewVersion([revoked], next(IND, { modified: '2016-06-01T00:00:00.000Z' }))).toEqual([]);
   });
   it('created and type must not change', () => {
-    expect(rules(checkNewVersion([IND], next(IND, { modified: '2017-01-01T00:00:00.000Z', created: '2016-01-01T00:00:00.000Z' })))).toEqual(['version-created']);
-    expect(rules(checkNewVersion([IND], next(IND, { type: 'malware', modified: '2017-01-01T00:00:00.000Z' })))).toContain('version-type');
+    expect(
+      rules(
+        checkNewVersion(
+          [IND],
+          next(IND, { modified: '2017-01-01T00:00:00.000Z', created: '2016-01-01T00:00:00.000Z' }),
+        ),
+      ),
+    ).toEqual(['version-created']);
+    expect(
+      rules(checkNewVersion([IND], next(IND, { type: 'malware', modified: '2017-01-01T00:00:00.000Z' }))),
+    ).toContain('version-type');
   });
   it('one id + modified has one body', () => {
     expect(rules(checkNewVersion([IND], next(IND, { name: 'changed' })))).toEqual(['version-conflict']);
-    expect(rules(checkNewVersion([IND], next(IND, { name: 'changed', modified: '2016-04-06T20:03:48Z' })))).toEqual(['version-conflict']);
+    expect(
+      rules(checkNewVersion([IND], next(IND, { name: 'changed', modified: '2016-04-06T20:03:48Z' }))),
+    ).toEqual(['version-conflict']);
   });
   it('SCOs and marking definitions are not versioned', () => {
     const url = SCO_EXAMPLES.url as StixObject;
