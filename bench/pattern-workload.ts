@@ -45,7 +45,16 @@ export function observation(i: number, r: () => number, keySpace: number): Obser
       objects['0'] = { type: 'url', value: url(k) };
       objects['1'] = { type: 'ipv4-addr', value: ip(k) };
   }
-  return { id: `observed-data--${i}`, firstObserved: t, lastObserved: t, numberObserved: 1, objects };
+  // through JSON, as observations arrive in practice (flat strings, plain objects)
+  return JSON.parse(
+    JSON.stringify({
+      id: `observed-data--${i}`,
+      firstObserved: t,
+      lastObserved: t,
+      numberObserved: 1,
+      objects,
+    }),
+  ) as Observation;
 }
 
 /** A mix of indicator patterns: mostly equality on observables, some LIKE/MATCHES, some multi-observation. */
@@ -57,11 +66,15 @@ export function indicator(j: number, r: () => number, keySpace: number): Indicat
   else if (roll < 0.55) pattern = `[domain-name:value = '${domain(k)}']`;
   else if (roll < 0.7) pattern = `[file:hashes.MD5 = '${md5(k)}']`;
   else if (roll < 0.8) pattern = `[url:value = '${url(k)}']`;
-  else if (roll < 0.85) pattern = `[domain-name:value LIKE '%.example${k % 97}.com' AND domain-name:value LIKE 'host${k}.%']`;
-  else if (roll < 0.88) pattern = `[url:value MATCHES '^https://site${k % 5000}\\\\.example\\\\.net/path/${k}/']`;
-  else if (roll < 0.93) pattern = `[ipv4-addr:value = '${ip(k)}'] FOLLOWEDBY [domain-name:value = '${domain(k + 1)}'] WITHIN 600 SECONDS`;
+  else if (roll < 0.85)
+    pattern = `[domain-name:value LIKE '%.example${k % 97}.com' AND domain-name:value LIKE 'host${k}.%']`;
+  else if (roll < 0.88)
+    pattern = `[url:value MATCHES '^https://site${k % 5000}\\\\.example\\\\.net/path/${k}/']`;
+  else if (roll < 0.93)
+    pattern = `[ipv4-addr:value = '${ip(k)}'] FOLLOWEDBY [domain-name:value = '${domain(k + 1)}'] WITHIN 600 SECONDS`;
   else if (roll < 0.96) pattern = `[file:name = 'file${k}.exe' AND file:size >= ${k}]`;
   else if (roll < 0.98) pattern = `[ipv4-addr:value IN ('${ip(k)}', '${ip(k + 1)}', '${ip(k + 2)}')]`;
-  else pattern = `[network-traffic:dst_ref.value ISSUBSET '10.${k & 255}.${(k >> 8) & 255}.0/24' AND network-traffic:dst_port = 443]`;
+  else
+    pattern = `[network-traffic:dst_ref.value ISSUBSET '10.${k & 255}.${(k >> 8) & 255}.0/24' AND network-traffic:dst_port = 443]`;
   return { id: `indicator--${j}`, pattern };
 }

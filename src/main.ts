@@ -72,7 +72,8 @@ export async function createNode(config: Config): Promise<Node> {
 
 export async function startServer(node: Node): Promise<{ app: FastifyInstance; url: string }> {
   const app = buildHttpApp(node.services, { logLevel: node.config.logLevel, version, taxii: node.taxii });
-  node.taxii.onBackgroundError = (err, context) => app.log.error({ err, ...context }, 'TAXII background work failed');
+  node.taxii.onBackgroundError = (err, context) =>
+    app.log.error({ err, ...context }, 'TAXII background work failed');
   await app.listen({ host: node.config.host, port: node.config.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : node.config.port;

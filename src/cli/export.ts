@@ -3,6 +3,7 @@ import { createWriteStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { Command } from 'commander';
+import { organizationReader } from '../core/access/policy.js';
 import { withNode } from './context.js';
 
 interface ExportFlags {
@@ -11,6 +12,7 @@ interface ExportFlags {
   id?: string[];
   allVersions?: boolean;
   out?: string;
+  as?: string;
 }
 
 const collect = (value: string, previous: string[] = []): string[] => [
@@ -27,6 +29,7 @@ export function registerExportCommand(program: Command): void {
     .option('--id <ids>', 'only these ids (comma-separated, repeatable)', collect)
     .option('--all-versions', 'every stored version, not only the latest')
     .option('-o, --out <file>', 'write to a file')
+    .option('--as <org>', 'only what this organisation (id or name) may see (docs/sharing.md)')
     .action(async (flags: ExportFlags, cmd: Command) => {
       await withNode(cmd, async (node) => {
         const collectionId = flags.collection
@@ -37,6 +40,10 @@ export function registerExportCommand(program: Command): void {
           types: flags.type,
           ids: flags.id,
           versions: flags.allVersions ? 'all' : 'last',
+          as:
+            flags.as === undefined
+              ? undefined
+              : organizationReader((await node.services.sharing.organization(flags.as)).id),
         });
         const out = flags.out ? createWriteStream(flags.out) : process.stdout;
         await pipeline(Readable.from(chunks), out, { end: flags.out !== undefined });

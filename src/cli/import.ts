@@ -11,14 +11,23 @@ interface ImportFlags {
   atomic?: boolean;
   json?: boolean;
   quiet?: boolean;
+  group?: string;
 }
 
 export async function importFile(
   node: Node,
   file: string,
-  flags: { collection: string; atomic?: boolean | undefined; progress?: boolean | undefined },
+  flags: {
+    collection: string;
+    atomic?: boolean | undefined;
+    progress?: boolean | undefined;
+    /** Sharing group (id or name) to publish the new versions in (docs/sharing.md). */
+    group?: string | undefined;
+  },
 ): Promise<{ report: ImportReport; seconds: number; collection: { id: string; alias: string | null } }> {
   const collection = await node.services.collections.ensure(flags.collection);
+  const sharingGroupId =
+    flags.group === undefined ? undefined : (await node.services.sharing.group(flags.group)).id;
   const input = openInput(file);
   const bar = new ProgressBar(input.size, flags.progress ?? process.stderr.isTTY === true);
   const started = performance.now();
@@ -26,6 +35,7 @@ export async function importFile(
     collectionId: collection.id,
     atomic: flags.atomic,
     parallel: true,
+    sharingGroupId,
     onProgress: (p) => bar.update(p.objects, p.bytes),
   });
   bar.done();
@@ -41,11 +51,13 @@ export function registerImportCommand(program: Command): void {
     .option('--atomic', 'all or nothing: store nothing if any object fails')
     .option('--json', 'print the report as JSON')
     .option('-q, --quiet', 'no progress bar')
+    .option('-g, --group <group>', 'publish in this sharing group (its members, and the author, only)')
     .action(async (file: string, flags: ImportFlags, cmd: Command) => {
       await withNode(cmd, async (node) => {
         const { report, seconds, collection } = await importFile(node, file, {
           collection: flags.collection,
           atomic: flags.atomic,
+          group: flags.group,
           progress: flags.quiet || flags.json ? false : undefined,
         });
         const failed = report.fatal !== undefined || report.rejected > 0 || report.conflicts > 0;

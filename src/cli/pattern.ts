@@ -32,12 +32,17 @@ export function observationsFromJson(doc: unknown): { observations: Observation[
   if (isObject(doc) && doc.type === 'bundle') items = Array.isArray(doc.objects) ? doc.objects : [];
   else if (Array.isArray(doc)) items = doc;
   else if (isObject(doc) && doc.type === 'observed-data') items = [doc];
-  else throw new Error('expected a STIX bundle, a JSON array of STIX objects, or a JSON array of observations');
+  else
+    throw new Error('expected a STIX bundle, a JSON array of STIX objects, or a JSON array of observations');
 
   if (items.every((o) => isObject(o) && typeof o.firstObserved === 'string')) {
     const observations = items as Observation[];
     observations.forEach((o, i) => {
-      if (typeof o.lastObserved !== 'string' || typeof o.numberObserved !== 'number' || !isObject(o.objects)) {
+      if (
+        typeof o.lastObserved !== 'string' ||
+        typeof o.numberObserved !== 'number' ||
+        !isObject(o.objects)
+      ) {
         throw new Error(`observation ${i} needs firstObserved, lastObserved, numberObserved and objects`);
       }
     });
@@ -84,7 +89,10 @@ export function registerPatternCommands(program: Command): void {
     .command('match')
     .description('match a pattern against observations (exit 0 matched, 1 not matched, 2 error)')
     .requiredOption('--pattern <pattern>', 'the pattern text')
-    .requiredOption('--observed <file>', 'STIX bundle with observed-data + SCOs, or a JSON array of observations')
+    .requiredOption(
+      '--observed <file>',
+      'STIX bundle with observed-data + SCOs, or a JSON array of observations',
+    )
     .option('--json', 'machine-readable output')
     .action(async (flags: { pattern: string; observed: string; json?: boolean }) => {
       const fail = (message: string): void => {
@@ -118,7 +126,9 @@ export function registerPatternCommands(program: Command): void {
           `${JSON.stringify({ matched: result.matched, observations: result.observations, ids: matchedLabels }, null, 2)}\n`,
         );
       } else if (result.matched) {
-        process.stdout.write(`matched: ${result.observations.length} of ${input.observations.length} observations\n`);
+        process.stdout.write(
+          `matched: ${result.observations.length} of ${input.observations.length} observations\n`,
+        );
         result.observations.forEach((i, k) => process.stdout.write(`  ${i}\t${matchedLabels[k] ?? ''}\n`));
       } else {
         process.stdout.write(`no match (${input.observations.length} observations)\n`);

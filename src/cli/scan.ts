@@ -10,10 +10,12 @@ import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { EntenteError } from '../core/errors.js';
 import {
+  buildIndicatorIndex,
   buildSightings,
   campaignIndicators,
   checkBuild,
   collectSources,
+  emptyResult,
   formatBuildVerdicts,
   formatReport,
   generateLogs,
@@ -22,6 +24,8 @@ import {
   loadIndicatorFile,
   reportJson,
   scanParallel,
+  scanTree,
+  sortResult,
   syntheticIndicators,
   type IndicatorInput,
   type StixObject,
@@ -39,6 +43,8 @@ interface ScanFlags {
   threads?: number;
   maxLine: number;
   build?: string[];
+  tree?: string[];
+  drive: string;
   progress: boolean;
 }
 
@@ -53,18 +59,17 @@ export function parseSize(text: string): number {
   return Math.round(Number(m[1]) * mult);
 }
 
-const positiveInt = (name: string) => (v: string): number => {
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < 1) throw new EntenteError('INVALID', `${name} must be a positive integer, got '${v}'`);
-  return x;
-};
+const positiveInt =
+  (name: string) =>
+  (v: string): number => {
+    const x = Number(v);
+    if (!Number.isInteger(x) || x < 1)
+      throw new EntenteError('INVALID', `${name} must be a positive integer, got '${v}'`);
+    return x;
+  };
 
-/** POSTs objects to a TAXII 2.1 collection (`{url}objects/`) and returns the status resource. */
-export async function submitToTaxii(
-  url: string,
-  objects: readonly object[],
-  token: string | undefined,
-): Promise<Record<string, unknown>> {
+/** Parses a `--report` URL; only http(s) is accepted. */
+function reportUrl(url: string): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
@@ -72,17 +77,37 @@ export async function submitToTaxii(
     throw new EntenteError('INVALID', `--report: not a URL: '${url}'`);
   }
   if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new EntenteError('INVALID', `--report: only http(s) collection URLs are accepted, got '${parsed.protocol}'`);
+    throw new EntenteError(
+      'INVALID',
+      `--report: only http(s) collection URLs are accepted, got '${parsed.protocol}'`,
+    );
   }
+  return parsed;
+}
+
+/** POSTs objects to a TAXII 2.1 collection (`{url}objects/`) and returns the status resource. */
+export async function submitToTaxii(
+  url: string,
+  objects: readonly object[],
+  token: string | undefined,
+): Promise<Record<string, unknown>> {
+  const parsed = reportUrl(url);
   const base = parsed.href.endsWith('/') ? parsed.href : `${parsed.href}/`;
   const media = 'application/taxii+json;version=2.1';
   const headers: Record<string, string> = { 'Content-Type': media, Accept: media };
   if (token) headers['Authorization'] = `Bearer ${token}`;
   let res: Response;
   try {
-    res = await fetch(new URL('objects/', base), { method: 'POST', headers, body: JSON.stringify({ objects }) });
+    res = await fetch(new URL('objects/', base), {
+      method: 'POST',
+      headers,
+      body: JSON.stringify({ objects }),
+    });
   } catch (err) {
-    throw new EntenteError('UNAVAILABLE', `--report: cannot reach ${base}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new EntenteError(
+      'UNAVAILABLE',
+      `--report: cannot reach ${base}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   const text = await res.text();
   if (!res.ok) {
@@ -124,46 +149,68 @@ function progressBar(total: number, enabled: boolean): { tick: (bytes: number) =
 async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
   const wantsSightings = flags.sightings !== undefined || flags.report !== undefined;
   if (wantsSightings && !flags.identity) {
-    throw new EntenteError('INVALID', '--sightings/--report need --identity identity--… (the member that saw them)');
+    throw new EntenteError(
+      'INVALID',
+      '--sightings/--report need --identity identity--… (the member that saw them)',
+    );
   }
   if (flags.identity && !IDENTITY_RE.test(flags.identity)) {
-    throw new EntenteError('INVALID', `--identity must be an identity id (identity--<uuid>), got '${flags.identity}'`);
+    throw new EntenteError(
+      'INVALID',
+      `--identity must be an identity id (identity--<uuid>), got '${flags.identity}'`,
+    );
   }
-  if (flags.report) {
-    const p = (() => {
-      try {
-        return new URL(flags.report).protocol;
-      } catch {
-        return 'invalid';
-      }
-    })();
-    if (p !== 'http:' && p !== 'https:') throw new EntenteError('INVALID', `--report must be an http(s) URL, got '${flags.report}'`);
-  }
+  if (flags.report) reportUrl(flags.report);
   const builds = (flags.build ?? []).map((b) => checkBuild(b));
-  if (paths.length === 0 && builds.length === 0) {
-    throw new EntenteError('INVALID', 'nothing to scan: give log files or folders (or --build)');
+  if (paths.length === 0 && builds.length === 0 && !flags.tree?.length) {
+    throw new EntenteError('INVALID', 'nothing to scan: give log files or folders (or --tree, --build)');
   }
+  if (!/^[A-Za-z]:$/.test(flags.drive))
+    throw new EntenteError('INVALID', `--drive must look like C:, got '${flags.drive}'`);
   let indicators: IndicatorInput[] = [];
+  let ignored: { id: string; reason: string }[] = [];
   if (flags.indicators) {
-    const loaded = await loadIndicatorFile(flags.indicators);
-    indicators = loaded.indicators;
+    ({ indicators, ignored } = await loadIndicatorFile(flags.indicators));
   }
   const started = performance.now();
   const { sources, skipped } = await collectSources(paths);
   const total = sources.reduce((a, s) => a + s.size, 0);
-  const bar = progressBar(total, flags.progress && !flags.json && process.stderr.isTTY === true && total > 64 * 1024 * 1024);
+  const bar = progressBar(
+    total,
+    flags.progress && !flags.json && process.stderr.isTTY === true && total > 64 * 1024 * 1024,
+  );
   const now = new Date().toISOString();
-  const { result, rejected } = await scanParallel(sources, {
-    indicators,
-    threads: flags.threads ?? availableParallelism(),
-    fallbackTime: now,
-    maxLineChars: flags.maxLine,
-    onProgress: bar.tick,
-  });
+  let result = emptyResult();
+  let rejected: { id: string; error: string }[] = [];
+  if (sources.length > 0) {
+    ({ result, rejected } = await scanParallel(sources, {
+      indicators,
+      threads: flags.threads ?? availableParallelism(),
+      fallbackTime: now,
+      maxLineChars: flags.maxLine,
+      onProgress: bar.tick,
+    }));
+  }
   bar.done();
   result.skipped.unshift(...skipped);
+  if (flags.tree?.length) {
+    // Mounted trees are small and walked on this thread, with an index of its own.
+    const built = buildIndicatorIndex(indicators);
+    if (sources.length === 0) rejected = built.rejected;
+    for (const root of flags.tree) {
+      await scanTree(root, { index: built.index, drive: flags.drive, time: now }, result);
+    }
+    sortResult(result);
+  }
   const seconds = (performance.now() - started) / 1000;
-  const input = { result, builds, indicatorCount: indicators.length - rejected.length, rejected, seconds };
+  const input = {
+    result,
+    builds,
+    indicatorCount: indicators.length - rejected.length,
+    rejected,
+    ignored,
+    seconds,
+  };
 
   let sightings: StixObject[] | undefined;
   if (wantsSightings || flags.json) {
@@ -187,10 +234,13 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
     submitted = await submitToTaxii(flags.report, sightings, flags.token);
   }
   if (flags.json) {
-    process.stdout.write(`${JSON.stringify({ ...reportJson(input, sightings), ...(submitted ? { submitted } : {}) }, null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify({ ...reportJson(input, sightings), ...(submitted ? { submitted } : {}) }, null, 2)}\n`,
+    );
   } else {
     process.stdout.write(formatReport(input));
-    if (flags.sightings && sightings) process.stdout.write(`Wrote ${sightings.length} STIX objects to ${flags.sightings}\n`);
+    if (flags.sightings && sightings)
+      process.stdout.write(`Wrote ${sightings.length} STIX objects to ${flags.sightings}\n`);
     if (flags.report) {
       process.stdout.write(
         submitted
@@ -205,7 +255,9 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
 export function registerScanCommands(program: Command): void {
   const scan = program
     .command('scan')
-    .description('check Exchange/IIS/event logs for ProxyLogon and for shared indicators (exit 0 clean, 1 findings, 2 error)')
+    .description(
+      'check Exchange/IIS/event logs for ProxyLogon and for shared indicators (exit 0 clean, 1 findings, 2 error)',
+    )
     .argument('[paths...]', 'log files or folders (.gz and .zip are opened)')
     .option('-i, --indicators <file>', 'STIX bundle whose indicators are matched (offline use)')
     .option('--identity <id>', 'identity--… of this member, for sightings')
@@ -217,19 +269,20 @@ export function registerScanCommands(program: Command): void {
     .option('--threads <n>', 'worker threads (default: all cores)', positiveInt('--threads'))
     .option('--max-line <chars>', 'skip lines longer than this', positiveInt('--max-line'), 1024 * 1024)
     .option('--build <build...>', 'also check these Exchange build numbers (e.g. 15.2.792.3)')
+    .option('--tree <dir...>', 'mounted server drive(s) to check for web shells, dumps and indicator files')
+    .option('--drive <letter>', 'drive letter the --tree stands for', 'C:')
     .option('--no-progress', 'no progress bar')
-    // Options of `scan` go before a subcommand name, so `scan build … --json` reaches `build`.
-    .enablePositionalOptions()
     .action(async (paths: string[], flags: ScanFlags) => runScan(paths, flags));
 
   scan
     .command('build')
     .description('say whether Exchange builds are vulnerable to ProxyLogon, with mitigation guidance')
     .argument('<builds...>', 'build numbers as Exchange prints them (15.2.792.3 or 15.02.0792.003)')
-    .option('--json', 'machine-readable output')
-    .action((list: string[], flags: { json?: boolean }) => {
+    // `--json` is parsed by `scan` itself (commander gives a parent's options precedence), so read it from there.
+    .action((list: string[], _flags: unknown, cmd: Command) => {
+      const json = cmd.optsWithGlobals<{ json?: boolean }>().json === true;
       const verdicts = list.map((b) => checkBuild(b));
-      if (flags.json) process.stdout.write(`${JSON.stringify(verdicts, null, 2)}\n`);
+      if (json) process.stdout.write(`${JSON.stringify(verdicts, null, 2)}\n`);
       else process.stdout.write(`${formatBuildVerdicts(verdicts).join('\n')}\n`);
       const exposed = verdicts.some((v) => v.status === 'vulnerable' || v.status === 'exchange-2010');
       process.exitCode = exposed ? EXIT.problems : EXIT.ok;
@@ -237,28 +290,49 @@ export function registerScanCommands(program: Command): void {
 
   scan
     .command('generate-logs')
-    .description('write synthetic Exchange/IIS/event logs with planted ProxyLogon traces and their ground truth')
+    .description(
+      'write synthetic Exchange/IIS/event logs with planted ProxyLogon traces and their ground truth',
+    )
     .requiredOption('--out <dir>', 'output folder')
     .option('--size <size>', 'approximate total size (e.g. 50MB, 1GB)', '20MB')
     .option('--seed <n>', 'random seed', positiveInt('--seed'), 2021)
     .option('--benign-only', 'no attack traces')
-    .option('--indicator-count <n>', 'also write <out>.indicators.json with n indicators (campaign ones first)', positiveInt('--indicator-count'))
-    .action(async (flags: { out: string; size: string; seed: number; benignOnly?: boolean; indicatorCount?: number }) => {
-      const targetBytes = parseSize(flags.size);
-      await mkdir(flags.out, { recursive: true });
-      const truth = await generateLogs(flags.out, { targetBytes, seed: flags.seed, attacks: !flags.benignOnly });
-      const base = flags.out.replace(/[\\/]+$/, '');
-      await mkdir(dirname(base), { recursive: true });
-      await writeFile(`${base}.ground-truth.json`, `${JSON.stringify(truth, null, 2)}\n`);
-      if (flags.indicatorCount) {
-        const planted = campaignIndicators(truth.traces.flatMap((t) => t.observables));
-        const filler = syntheticIndicators(Math.max(0, flags.indicatorCount - planted.length));
-        await writeFile(`${base}.indicators.json`, `${JSON.stringify(indicatorBundle([...planted, ...filler]))}\n`);
-      }
-      process.stdout.write(
-        `Wrote ${truth.files.length} files, ${truth.bytes.toLocaleString('en-US')} bytes, ${truth.traces.length} planted traces to ${flags.out}\n` +
-          `Ground truth: ${base}.ground-truth.json${flags.indicatorCount ? `; indicators: ${base}.indicators.json` : ''}\n`,
-      );
-      process.exitCode = EXIT.ok;
-    });
+    .option(
+      '--indicator-count <n>',
+      'also write <out>.indicators.json with n indicators (campaign ones first)',
+      positiveInt('--indicator-count'),
+    )
+    .action(
+      async (flags: {
+        out: string;
+        size: string;
+        seed: number;
+        benignOnly?: boolean;
+        indicatorCount?: number;
+      }) => {
+        const targetBytes = parseSize(flags.size);
+        await mkdir(flags.out, { recursive: true });
+        const truth = await generateLogs(flags.out, {
+          targetBytes,
+          seed: flags.seed,
+          attacks: !flags.benignOnly,
+        });
+        const base = flags.out.replace(/[\\/]+$/, '');
+        await mkdir(dirname(base), { recursive: true });
+        await writeFile(`${base}.ground-truth.json`, `${JSON.stringify(truth, null, 2)}\n`);
+        if (flags.indicatorCount) {
+          const planted = campaignIndicators(truth.traces.flatMap((t) => t.observables));
+          const filler = syntheticIndicators(Math.max(0, flags.indicatorCount - planted.length));
+          await writeFile(
+            `${base}.indicators.json`,
+            `${JSON.stringify(indicatorBundle([...planted, ...filler]))}\n`,
+          );
+        }
+        process.stdout.write(
+          `Wrote ${truth.files.length} files, ${truth.bytes.toLocaleString('en-US')} bytes, ${truth.traces.length} planted traces to ${flags.out}\n` +
+            `Ground truth: ${base}.ground-truth.json${flags.indicatorCount ? `; indicators: ${base}.indicators.json` : ''}\n`,
+        );
+        process.exitCode = EXIT.ok;
+      },
+    );
 }

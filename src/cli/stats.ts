@@ -1,5 +1,6 @@
 /** `entente stats`: what the store holds, by type and by collection. */
 import type { Command } from 'commander';
+import { organizationReader } from '../core/access/policy.js';
 import { withNode } from './context.js';
 import { fmt } from './output.js';
 
@@ -8,9 +9,14 @@ export function registerStatsCommand(program: Command): void {
     .command('stats')
     .description('count stored objects by type and collection')
     .option('--json', 'machine-readable output')
-    .action(async (flags: { json?: boolean }, cmd: Command) => {
+    .option('--as <org>', 'count only what this organisation (id or name) may see (docs/sharing.md)')
+    .action(async (flags: { json?: boolean; as?: string }, cmd: Command) => {
       await withNode(cmd, async (node) => {
-        const s = await node.services.stats.stats();
+        const s = await node.services.stats.stats(
+          flags.as === undefined
+            ? undefined
+            : organizationReader((await node.services.sharing.organization(flags.as)).id),
+        );
         if (flags.json) {
           process.stdout.write(`${JSON.stringify(s, null, 2)}\n`);
           return;

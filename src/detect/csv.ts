@@ -1,6 +1,9 @@
-/** RFC 4180-style field splitting for one CSV record (quotes may hold commas, `""` is a quote). */
-export function splitCsv(line: string): string[] {
-  if (!line.includes('"')) return line.split(',');
+/**
+ * RFC 4180-style field splitting for one CSV record (quotes may hold commas, `""` is a quote). With `limit`, only
+ * the first `limit` fields are returned (the rest of the line is not looked at).
+ */
+export function splitCsv(line: string, limit = Infinity): string[] {
+  if (!line.includes('"')) return limit === Infinity ? line.split(',') : line.split(',', limit);
   const out: string[] = [];
   let i = 0;
   const n = line.length;
@@ -26,7 +29,7 @@ export function splitCsv(line: string): string[] {
       }
       const comma = line.indexOf(',', i);
       out.push(comma < 0 ? value + line.slice(i) : value + line.slice(i, comma));
-      if (comma < 0) return out;
+      if (comma < 0 || out.length >= limit) return out;
       i = comma + 1;
     } else {
       const comma = line.indexOf(',', i);
@@ -35,6 +38,7 @@ export function splitCsv(line: string): string[] {
         return out;
       }
       out.push(line.slice(i, comma));
+      if (out.length >= limit) return out;
       i = comma + 1;
     }
   }

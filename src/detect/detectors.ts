@@ -17,6 +17,7 @@ export const DETECTORS = [
   'cve-2021-26858-oabgen',
   'cve-2021-27065-ecp',
   'cve-2021-27065-httpproxy-ecp',
+  'iis-ssrf-cookie',
   'iis-static-post',
   'iis-random-script',
   'iis-backend-t-query',
@@ -185,6 +186,7 @@ const OWA_THEME_RESOURCE = /^\/owa\/auth\/current\/themes\/resources\/[^/]+$/;
 const ECP_STATIC = /^\/ecp\/(default\.flt|main\.css|[a-z0-9]\.js)$/;
 const OWA_RANDOM_JS = /^\/owa\/auth\/[a-z0-9]{1,30}\.js$/;
 const ECP_RANDOM = /^\/ecp\/[a-z0-9]{1,30}\.(js|flt|css)$/;
+const SSRF_BE_COOKIE = /X-BEResource=[^;]*\/[^;]*~/i;
 const SUSPICIOUS_UA = /^(antsword\/|exchangeservicesclient\/0\.0\.0\.0|python-requests\/2\.(19\.1|25\.1))/i;
 
 export function isPrivateIp(ip: string): boolean {
@@ -205,6 +207,21 @@ function iis(rec: LogRecord, emit: EmitFinding): void {
   const method = f['cs-method'] ?? '';
   const ip = cleanIp(f['c-ip']);
   const ua = f['cs(User-Agent)'] ?? '';
+  const cookie = f['cs(Cookie)'] ?? '';
+  if (cookie !== '' && (cookie.includes('X-AnonResource-Backend') || SSRF_BE_COOKIE.test(cookie))) {
+    // What EOMT's two URL Rewrite rules abort on; reported in addition to whatever else the line shows.
+    emit(
+      finding(
+        rec,
+        'iis-ssrf-cookie',
+        'CVE-2021-26855',
+        'high',
+        ip,
+        'request carries the X-AnonResource-Backend / X-BEResource=…/…~… cookie used for the SSRF',
+        cookie.slice(0, 200),
+      ),
+    );
+  }
   if (method === 'POST' && (OWA_THEME_RESOURCE.test(stem) || ECP_STATIC.test(stem))) {
     emit(
       finding(
@@ -220,10 +237,10 @@ function iis(rec: LogRecord, emit: EmitFinding): void {
     return;
   }
   if (
-    ip &&
-    !isPrivateIp(ip) &&
     (OWA_RANDOM_JS.test(stem) || ECP_RANDOM.test(stem)) &&
-    !ECP_STATIC.test(stem)
+    !ECP_STATIC.test(stem) &&
+    ip &&
+    !isPrivateIp(ip)
   ) {
     emit(
       finding(

@@ -15,6 +15,7 @@ export class UnknownFormatError extends Error {
 }
 
 const SNIFF_LINES = 50;
+const EVENT_START = /<Event[\s>]/;
 const MAX_RECORD_CHARS = 1024 * 1024;
 
 const HTTPPROXY_WANTED = [
@@ -128,12 +129,11 @@ export function sniffKind(name: string, line: string): LogKind | undefined {
   }
   if (/^([0-9a-f]{32}|[0-9a-f]{40}|[0-9a-f]{64})\s+\S/i.test(l) || /^([a-z]:\\|\\\\[^\\]+\\)/i.test(l))
     return 'listing';
-  if (l.startsWith('#')) {
-    if (n.includes('/httpproxy/')) return 'httpproxy';
-    if (n.includes('/ecp/server/')) return 'ecp-server';
-    if (n.includes('/oabgeneratorlog/')) return 'oab-generator';
-    if (/\/w3svc\d+\//.test(n)) return 'iis-w3c';
-  }
+  // Header-less or unusual files: fall back on the folder Exchange and IIS keep them in.
+  if (n.includes('/httpproxy/')) return 'httpproxy';
+  if (n.includes('/ecp/server/')) return 'ecp-server';
+  if (n.includes('/oabgeneratorlog/')) return 'oab-generator';
+  if (/\/w3svc\d+\//.test(n)) return 'iis-w3c';
   return undefined;
 }
 
@@ -223,6 +223,19 @@ export class RecordReader {
     this.pending = '';
   }
 
+  private limitFor: ColumnMap | undefined;
+  private limit = 0;
+
+  /** One past the highest wanted column: the CSV splitter can stop there. */
+  private columnLimit(columns: ColumnMap): number {
+    if (this.limitFor !== columns) {
+      this.limitFor = columns;
+      this.limit = 0;
+      for (const [i] of columns) if (i >= this.limit) this.limit = i + 1;
+    }
+    return this.limit;
+  }
+
   private httpProxy(text: string, lineNo: number): void {
     if (text.length === 0) return;
     const c0 = text.charCodeAt(0);
@@ -235,7 +248,7 @@ export class RecordReader {
       return;
     }
     this.columns ??= columnMap(HTTPPROXY_DEFAULT_FIELDS.split(','), HTTPPROXY_WANTED);
-    const values = splitCsv(text);
+    const values = splitCsv(text, this.columnLimit(this.columns));
     const fields: Record<string, string> = {};
     for (const [i, name] of this.columns) fields[name] = values[i] ?? '';
     this.emit({
@@ -333,12 +346,18 @@ export class RecordReader {
   }
 
   private eventXml(text: string, lineNo: number): void {
-    if (this.pending === '') this.pendingLine = lineNo;
-    this.pending = this.pending === '' ? text : this.pending + '\n' + text;
+    // Until an event has started, what is pending is preamble (`<?xml …>`, `<Events>`): drop it, so the record's
+    // line is the one its `<Event` is on.
+    if (!EVENT_START.test(this.pending)) {
+      this.pending = text;
+      this.pendingLine = lineNo;
+    } else {
+      this.pending += '\n' + text;
+    }
     for (;;) {
       const end = this.pending.indexOf('</Event>');
       if (end < 0) break;
-      const start = /<Event[\s>]/.exec(this.pending)?.index ?? 0;
+      const start = EVENT_START.exec(this.pending)?.index ?? 0;
       const xml = this.pending.slice(start, end + 8);
       this.pending = this.pending.slice(end + 8).replace(/^\s*(<\/Events>)?\s*/, '');
       const fields = parseEventXml(xml);

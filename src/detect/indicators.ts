@@ -12,7 +12,8 @@ export interface LoadedIndicators {
   readonly ignored: { id: string; reason: string }[];
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Picks the usable indicators out of parsed JSON. Throws INVALID when the document holds no object list. */
 export function indicatorsFromJson(doc: unknown): LoadedIndicators {
@@ -21,7 +22,8 @@ export function indicatorsFromJson(doc: unknown): LoadedIndicators {
     : isRecord(doc) && Array.isArray(doc['objects'])
       ? (doc['objects'] as unknown[])
       : undefined;
-  if (!objects) throw new EntenteError('INVALID', 'expected a STIX bundle, a TAXII envelope or an array of objects');
+  if (!objects)
+    throw new EntenteError('INVALID', 'expected a STIX bundle, a TAXII envelope or an array of objects');
   const indicators: IndicatorInput[] = [];
   const ignored: { id: string; reason: string }[] = [];
   const seen = new Map<string, { at: number; modified: string }>();
@@ -34,7 +36,7 @@ export function indicatorsFromJson(doc: unknown): LoadedIndicators {
     }
     const patternType = o['pattern_type'] ?? 'stix';
     if (patternType !== 'stix') {
-      ignored.push({ id, reason: `pattern_type '${String(patternType)}' is not stix` });
+      ignored.push({ id, reason: `pattern_type ${JSON.stringify(patternType)} is not stix` });
       continue;
     }
     if (typeof o['pattern'] !== 'string') {
@@ -62,13 +64,19 @@ export async function loadIndicatorFile(path: string): Promise<LoadedIndicators>
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    throw new EntenteError('INVALID', `cannot read indicator file ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    throw new EntenteError(
+      'INVALID',
+      `cannot read indicator file ${path}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   let doc: unknown;
   try {
     doc = JSON.parse(text);
   } catch (err) {
-    throw new EntenteError('INVALID', `indicator file ${path} is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+    throw new EntenteError(
+      'INVALID',
+      `indicator file ${path} is not JSON: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
   return indicatorsFromJson(doc);
 }

@@ -21,7 +21,9 @@ const WINPATH_ANY = /(?:[A-Za-z]:\\|\\\\[\w.$-]+\\)[^\s"'<>|*?,;]*[^\s"'<>|*?,;.
 /** Client address fields may carry a port or several comma-separated hops; take the first address. */
 export function cleanIp(text: string | undefined): string | undefined {
   if (!text) return undefined;
-  let t = (text.split(',')[0] ?? '').trim();
+  if (IPV4.test(text)) return text; // the common case, without allocating
+  const comma = text.indexOf(',');
+  let t = (comma < 0 ? text : text.slice(0, comma)).trim();
   if (t.startsWith('[')) {
     const close = t.indexOf(']');
     t = close > 0 ? t.slice(1, close) : t.slice(1);

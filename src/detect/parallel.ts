@@ -27,8 +27,11 @@ function startWorker(init: WorkerInit): Worker {
     return new Worker(new URL('./scan-worker.js', import.meta.url), { workerData: init });
   }
   const target = new URL('./scan-worker.ts', import.meta.url).href;
+  // Resolve tsx from here so the worker finds it whatever the working folder (test runners lack import.meta.resolve).
+  const tsxApi =
+    typeof import.meta.resolve === 'function' ? import.meta.resolve('tsx/esm/api') : 'tsx/esm/api';
   const boot =
-    `import('tsx/esm/api').then((m) => { m.register(); return import(${JSON.stringify(target)}); })` +
+    `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(target)}); })` +
     `.catch((e) => { throw e; });`;
   return new Worker(boot, { eval: true, workerData: init });
 }
@@ -78,7 +81,10 @@ export interface ParallelScanOutcome {
   readonly indexBuildMs: number;
 }
 
-export async function scanParallel(sources: readonly SourceRef[], opts: ParallelScanOptions): Promise<ParallelScanOutcome> {
+export async function scanParallel(
+  sources: readonly SourceRef[],
+  opts: ParallelScanOptions,
+): Promise<ParallelScanOutcome> {
   const threads = Math.max(1, Math.min(opts.threads, sources.length));
   if (threads <= 1) {
     const t0 = performance.now();
@@ -99,7 +105,9 @@ export async function scanParallel(sources: readonly SourceRef[], opts: Parallel
     fallbackTime: opts.fallbackTime,
     maxLineChars: opts.maxLineChars,
   };
-  const parts = await Promise.all(Array.from({ length: threads }, () => runWorker(queue, init, opts.onProgress)));
+  const parts = await Promise.all(
+    Array.from({ length: threads }, () => runWorker(queue, init, opts.onProgress)),
+  );
   const result = emptyResult();
   for (const p of parts) mergeResults(result, p.result);
   return {

@@ -10,6 +10,8 @@ export interface ReportInput {
   readonly builds: readonly BuildVerdict[];
   readonly indicatorCount: number;
   readonly rejected: readonly { id: string; error: string }[];
+  /** Indicators of the bundle left out before matching (revoked, not a STIX pattern). */
+  readonly ignored?: readonly { id: string; reason: string }[];
   readonly seconds: number;
 }
 
@@ -57,11 +59,18 @@ export function formatReport(input: ReportInput, maxFindings = 200): string {
     `Scanned ${n(s.files)} files, ${mib(s.bytes)}, ${n(s.records)} records in ${input.seconds.toFixed(1)} s` +
       (kinds ? ` (${kinds})` : ''),
   );
-  out.push(`Indicators: ${n(input.indicatorCount)} used${input.rejected.length ? `, ${n(input.rejected.length)} rejected` : ''}`);
+  out.push(
+    `Indicators: ${n(input.indicatorCount)} used` +
+      (input.rejected.length ? `, ${n(input.rejected.length)} rejected by the pattern engine` : '') +
+      (input.ignored?.length ? `, ${n(input.ignored.length)} ignored (revoked or not STIX patterns)` : ''),
+  );
   if (result.findings.length > 0) {
     const byDetector = new Map<string, number>();
     for (const f of result.findings) byDetector.set(f.detector, (byDetector.get(f.detector) ?? 0) + 1);
-    out.push('', `FINDINGS (${n(result.findings.length)}): ${[...byDetector].map(([d, c]) => `${d} ${c}`).join(', ')}`);
+    out.push(
+      '',
+      `FINDINGS (${n(result.findings.length)}): ${[...byDetector].map(([d, c]) => `${d} ${c}`).join(', ')}`,
+    );
     for (const f of result.findings.slice(0, maxFindings)) out.push(...findingLines(f));
     if (result.findings.length > maxFindings) {
       out.push(`  … and ${n(result.findings.length - maxFindings)} more (use --json for all)`);
@@ -85,7 +94,8 @@ export function formatReport(input: ReportInput, maxFindings = 200): string {
   }
   if (result.skipped.length > 0) {
     out.push('', `SKIPPED (${n(result.skipped.length)})`);
-    for (const k of result.skipped.slice(0, 100)) out.push(`  ${k.file}${k.line ? `:${k.line}` : ''}: ${k.reason}`);
+    for (const k of result.skipped.slice(0, 100))
+      out.push(`  ${k.file}${k.line ? `:${k.line}` : ''}: ${k.reason}`);
     if (result.skipped.length > 100) out.push(`  … and ${n(result.skipped.length - 100)} more`);
   }
   out.push('', hasFindings(input) ? 'Result: FINDINGS — investigate (exit 1)' : 'Result: clean (exit 0)');
@@ -97,7 +107,7 @@ export function reportJson(input: ReportInput, sightings?: readonly object[]): R
   return {
     status: hasFindings(input) ? 'findings' : 'clean',
     stats: { ...result.stats, seconds: input.seconds },
-    indicators: { used: input.indicatorCount, rejected: input.rejected },
+    indicators: { used: input.indicatorCount, rejected: input.rejected, ignored: input.ignored ?? [] },
     findings: result.findings,
     indicatorHits: [...result.hits.values()].map(({ sample: _sample, ...h }) => h),
     builds: input.builds,

@@ -10,7 +10,7 @@ import type { IndicatorIndex } from './indicator-index.js';
 import { BinaryInputError, DEFAULT_MAX_LINE_CHARS, LineSplitter } from './lines.js';
 import { recordObservation, type Observation } from './observables.js';
 import { describeError, openSource, type SourceRef } from './sources.js';
-import { emptyStats, type IndicatorHit, type LogRecord, type ScanResult } from './types.js';
+import { emptyStats, type Finding, type LogRecord, type ScanResult } from './types.js';
 
 export interface ScanOptions {
   readonly index?: IndicatorIndex | undefined;
@@ -33,14 +33,21 @@ export const emptyResult = (): ScanResult => ({
 function recordHit(result: ScanResult, id: string, rec: LogRecord, obs: Observation): void {
   let hit = result.hits.get(id);
   if (!hit) {
-    hit = { indicatorId: id, count: 0, firstSeen: undefined, lastSeen: undefined, examples: [], sample: obs.objects };
+    hit = {
+      indicatorId: id,
+      count: 0,
+      firstSeen: undefined,
+      lastSeen: undefined,
+      examples: [],
+      sample: obs.objects,
+    };
     result.hits.set(id, hit);
   }
   hit.count++;
-  if (rec.time) {
-    if (hit.firstSeen === undefined || rec.time < hit.firstSeen) hit.firstSeen = rec.time;
-    if (hit.lastSeen === undefined || rec.time > hit.lastSeen) hit.lastSeen = rec.time;
-  }
+  // The observation's time: the record's, or the scan's for records without one (a listing is "seen now").
+  const t = obs.firstObserved;
+  if (hit.firstSeen === undefined || t < hit.firstSeen) hit.firstSeen = t;
+  if (hit.lastSeen === undefined || t > hit.lastSeen) hit.lastSeen = t;
   if (hit.examples.length < MAX_EXAMPLES) hit.examples.push({ file: rec.file, line: rec.line });
 }
 
@@ -48,10 +55,13 @@ function recordHit(result: ScanResult, id: string, rec: LogRecord, obs: Observat
 export async function scanSource(src: SourceRef, opts: ScanOptions, result: ScanResult): Promise<void> {
   const { index, fallbackTime, onProgress } = opts;
   let matchErrors = 0;
+  const onFinding = (f: Finding): void => {
+    result.findings.push(f);
+  };
   const onRecord = (rec: LogRecord): void => {
     result.stats.records++;
     result.stats.byKind[rec.kind] = (result.stats.byKind[rec.kind] ?? 0) + 1;
-    detectRecord(rec, (f) => result.findings.push(f));
+    detectRecord(rec, onFinding);
     if (index && index.size > 0) {
       const obs = recordObservation(rec, fallbackTime);
       if (!obs) return;
@@ -61,7 +71,11 @@ export async function scanSource(src: SourceRef, opts: ScanOptions, result: Scan
       } catch (err) {
         // One record the matcher refuses (e.g. over its evaluation budget) must not end the file.
         if (matchErrors++ < 3) {
-          result.skipped.push({ file: src.display, line: rec.line, reason: `not matched: ${describeError(err)}` });
+          result.skipped.push({
+            file: src.display,
+            line: rec.line,
+            reason: `not matched: ${describeError(err)}`,
+          });
         }
         return;
       }

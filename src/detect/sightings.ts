@@ -2,11 +2,10 @@
  * STIX 2.1 sightings from indicator hits: one `sighting` per indicator seen, with `count`, `first_seen`,
  * `last_seen`, `sighting_of_ref` and `where_sighted_refs` (the member's identity). `observed_data_refs` only when
  * asked for, because what a member's logs show may be private: then one `observed-data` per sighting carries the
- * SCOs of the first matching line, with deterministic (UUIDv5) SCO ids. Ids and the timestamp are passed in: no
+ * SCOs of the first matching line, with deterministic SCO ids (STIX 2.1 §2.9). Ids and the timestamp are passed in: no
  * clock or randomness here.
  */
-import { canonicalJson } from '../core/stix/canonical-json.js';
-import { STIX_SCO_NAMESPACE, uuidv5 } from '../core/stix/uuid.js';
+import { computeScoId } from '../core/stix/index.js';
 import type { IndicatorHit } from './types.js';
 
 export type StixObject = Record<string, unknown> & { readonly type: string; readonly id: string };
@@ -21,19 +20,10 @@ export interface SightingOptions {
   readonly includeObservedData?: boolean;
 }
 
-/** Properties that make up a deterministic SCO id (STIX 2.1 §6, "ID Contributing Properties"). */
-const ID_PROPS: Record<string, readonly string[]> = {
-  'ipv4-addr': ['value'],
-  'ipv6-addr': ['value'],
-  'domain-name': ['value'],
-  url: ['value'],
-  directory: ['path'],
-  file: ['hashes', 'name', 'extensions', 'parent_directory_ref'],
-  'network-traffic': ['start', 'end', 'src_ref', 'dst_ref', 'src_port', 'dst_port', 'protocols', 'extensions'],
-};
-
 /** Gives the SCOs of one observation STIX ids, rewriting `*_ref` keys to those ids. */
-export function identifyScos(objects: Readonly<Record<string, Readonly<Record<string, unknown>>>>): StixObject[] {
+export function identifyScos(
+  objects: Readonly<Record<string, Readonly<Record<string, unknown>>>>,
+): StixObject[] {
   const ids = new Map<string, string>();
   const out = new Map<string, StixObject>();
   const resolve = (key: string, depth: number): string => {
@@ -46,9 +36,7 @@ export function identifyScos(objects: Readonly<Record<string, Readonly<Record<st
       sco[k] = k.endsWith('_ref') && typeof v === 'string' ? resolve(v, depth + 1) : v;
     }
     const type = String(sco['type']);
-    const contributing: Record<string, unknown> = {};
-    for (const p of ID_PROPS[type] ?? []) if (sco[p] !== undefined) contributing[p] = sco[p];
-    const id = `${type}--${uuidv5(STIX_SCO_NAMESPACE, canonicalJson(contributing))}`;
+    const id = computeScoId(sco);
     ids.set(key, id);
     out.set(id, { ...sco, type, id, spec_version: '2.1' });
     return id;

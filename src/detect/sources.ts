@@ -23,7 +23,7 @@ export interface SourceRef {
 
 const errMessage = (err: unknown): string => {
   if (err && typeof err === 'object' && 'code' in err) {
-    const code = (err as { code: unknown }).code;
+    const code = err.code;
     if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
     if (code === 'ENOENT') return 'no such file or directory';
     if (code === 'EISDIR') return 'is a directory';

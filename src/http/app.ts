@@ -3,12 +3,18 @@
  * Routes are pipelines: validate → call one service → present. No SQL and no storage imports here.
  */
 import Fastify, { type FastifyInstance } from 'fastify';
+import { ANONYMOUS } from '../core/access/principal.js';
+import { notFound } from '../core/errors.js';
 import type { Services } from '../services/index.js';
+import type { TaxiiBackend } from '../taxii/backend.js';
+import { taxiiRoutes } from '../taxii/server.js';
 import { errorHandler } from './errors.js';
 
 export interface HttpOptions {
   readonly logLevel?: string;
   readonly version: string;
+  /** The TAXII 2.1 server, mounted under /taxii2/ when given. */
+  readonly taxii?: TaxiiBackend | undefined;
 }
 
 export function buildHttpApp(services: Services, options: HttpOptions): FastifyInstance {
@@ -18,23 +24,28 @@ export function buildHttpApp(services: Services, options: HttpOptions): FastifyI
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     bodyLimit: 1024 * 1024,
+    // A client that trickles its request (headers or body) is cut off instead of holding a connection forever.
+    requestTimeout: 120_000,
     genReqId: () => crypto.randomUUID(),
   });
   app.setErrorHandler(errorHandler);
-  app.setNotFoundHandler((req, reply) => {
-    void reply
-      .status(404)
-      .send({
-        error: { code: 'NOT_FOUND', message: `no route ${req.method} ${req.url.split('?')[0] ?? ''}` },
-      });
+  app.setNotFoundHandler((req) => {
+    // Through the one error mapper, so /taxii2/ answers with a TAXII error resource.
+    throw notFound(`no route ${req.method} ${req.url.split('?')[0] ?? ''}`);
   });
+  if (options.taxii) void app.register(taxiiRoutes, { prefix: '/taxii2', backend: options.taxii });
 
   app.get('/health', async () => ({
     status: 'ok',
     version: options.version,
     database: (await services.stats.stats()).database,
   }));
-  app.get('/api/stats', () => services.stats.stats());
+  // Counts as the caller may see them (docs/sharing.md): never what is hidden from it.
+  app.get('/api/stats', async (req) =>
+    services.stats.stats(
+      options.taxii ? await options.taxii.authenticate(req.headers.authorization) : ANONYMOUS,
+    ),
+  );
   app.get('/api/collections', async () => ({
     collections: (await services.collections.list()).map((c) => ({
       id: c.id,

@@ -4,6 +4,8 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { isEntenteError, type ErrorCode } from '../core/errors.js';
+import { TAXII_MEDIA_TYPE } from '../taxii/media.js';
+import { errorResource } from '../taxii/present.js';
 
 const STATUS: Record<ErrorCode, number> = {
   INVALID: 400,
@@ -23,11 +25,33 @@ export function statusOf(code: ErrorCode): number {
   return STATUS[code];
 }
 
+/** TAXII paths answer with TAXII error resources (TAXII 2.1 §3.6.1), everything else with the API shape. */
+const isTaxiiPath = (url: string): boolean =>
+  url === '/taxii2' || url.startsWith('/taxii2/') || url.startsWith('/taxii2?');
+
+function send(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  details?: unknown,
+): void {
+  if (isTaxiiPath(req.url)) {
+    if (status === 401)
+      void reply.header('www-authenticate', 'Basic realm="entente", Bearer realm="entente"');
+    void reply
+      .status(status)
+      .header('content-type', TAXII_MEDIA_TYPE)
+      .send(Buffer.from(JSON.stringify(errorResource(status, message, { code, errorId: req.id, details }))));
+    return;
+  }
+  void reply.status(status).send({ error: { code, message, details } });
+}
+
 export function errorHandler(err: FastifyError | Error, req: FastifyRequest, reply: FastifyReply): void {
   if (isEntenteError(err)) {
-    void reply
-      .status(STATUS[err.code])
-      .send({ error: { code: err.code, message: err.message, details: err.details } });
+    send(req, reply, STATUS[err.code], err.code, err.message, err.details);
     return;
   }
   const fe = err as FastifyError;
@@ -35,9 +59,9 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
     // Fastify's own client errors (bad JSON, body too large, validation).
     const code: ErrorCode =
       fe.statusCode === 413 ? 'TOO_LARGE' : fe.statusCode === 415 ? 'UNSUPPORTED' : 'INVALID';
-    void reply.status(fe.statusCode).send({ error: { code, message: fe.message } });
+    send(req, reply, fe.statusCode, code, fe.message);
     return;
   }
   req.log.error({ err }, 'unhandled error');
-  void reply.status(500).send({ error: { code: 'INTERNAL', message: `internal error (request ${req.id})` } });
+  send(req, reply, 500, 'INTERNAL', `internal error (request ${req.id})`);
 }

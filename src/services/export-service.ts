@@ -3,7 +3,9 @@
  * memory stays flat whatever the size. Each object is written exactly as it was stored.
  */
 import { randomUUID } from 'node:crypto';
-import type { Storage } from '../storage/index.js';
+import type { Principal, Role } from '../core/access/principal.js';
+import type { Storage, Visibility } from '../storage/index.js';
+import type { AuditService } from './audit-service.js';
 
 export interface ExportQuery {
   /** Collection id; absent = every stored object. */
@@ -12,36 +14,71 @@ export interface ExportQuery {
   readonly ids?: readonly string[] | undefined;
   /** `last` (default) or `all` versions. */
   readonly versions?: 'last' | 'all' | undefined;
+  /** Only what this principal may see (docs/sharing.md), filtered in the database; absent = the local operator. */
+  readonly as?: Principal | undefined;
+  /** Who asked, for the audit log (defaults to `as`, else the local operator). */
+  readonly actor?: Principal | undefined;
 }
 
 const PAGE = 1000;
 
+/** The CLI acting directly on the node's database. */
+const OPERATOR_ROLES: readonly Role[] = Object.freeze<Role[]>(['admin']);
+export const LOCAL_OPERATOR: Principal = Object.freeze({
+  id: 'local-operator',
+  kind: 'user',
+  name: 'local operator (CLI)',
+  organizationId: null,
+  roles: OPERATOR_ROLES,
+});
+
 export class ExportService {
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly visibilityFor?: (p: Principal) => Promise<Visibility>,
+    private readonly audit?: AuditService,
+  ) {}
 
   /** The bundle's text, piece by piece. */
   async *exportBundle(q: ExportQuery, bundleId = `bundle--${randomUUID()}`): AsyncGenerator<string> {
     yield `{"type":"bundle","id":"${bundleId}","objects":[`;
     let first = true;
-    for await (const body of this.bodies(q)) {
+    let count = 0;
+    const visibility = await this.visibility(q);
+    for await (const body of this.bodies(q, visibility)) {
       yield first ? `\n${body}` : `,\n${body}`;
       first = false;
+      count++;
     }
     yield '\n]}\n';
+    // Ids and counts only: never a body (docs/sharing.md, audit log).
+    await this.audit?.record(q.actor ?? q.as ?? LOCAL_OPERATOR, 'export', {
+      collectionId: q.collectionId,
+      detail: { bundle: bundleId, objects: count, as: q.as?.organizationId ?? null },
+    });
   }
 
-  private async *bodies(q: ExportQuery): AsyncGenerator<string> {
+  private async visibility(q: ExportQuery): Promise<Visibility | undefined> {
+    if (q.as === undefined) return undefined;
+    if (!this.visibilityFor) throw new Error('ExportService needs visibilityFor to export as a principal');
+    return this.visibilityFor(q.as);
+  }
+
+  private async *bodies(q: ExportQuery, visibility: Visibility | undefined): AsyncGenerator<string> {
     if (q.collectionId !== undefined) {
       let afterSeq: number | undefined;
       for (;;) {
-        const page = await this.storage.objects.listEntries({
-          collectionId: q.collectionId,
-          types: q.types,
-          ids: q.ids,
-          versions: q.versions,
-          afterSeq,
-          limit: PAGE,
-        });
+        const page = await this.storage.objects.listEntries(
+          {
+            collectionId: q.collectionId,
+            types: q.types,
+            ids: q.ids,
+            versions: q.versions,
+            afterSeq,
+            limit: PAGE,
+          },
+          visibility,
+        );
         for (const e of page) yield e.body;
         if (page.length < PAGE) return;
         afterSeq = page.at(-1)!.seq;
@@ -49,13 +86,16 @@ export class ExportService {
     }
     let after: { id: string; versionKey: string } | undefined;
     for (;;) {
-      const page = await this.storage.objects.listVersions({
-        types: q.types,
-        ids: q.ids,
-        versions: q.versions,
-        after,
-        limit: PAGE,
-      });
+      const page = await this.storage.objects.listVersions(
+        {
+          types: q.types,
+          ids: q.ids,
+          versions: q.versions,
+          after,
+          limit: PAGE,
+        },
+        visibility,
+      );
       for (const v of page) yield v.body;
       if (page.length < PAGE) return;
       const last = page.at(-1)!;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
+import { accessOf } from '../core/access/facts.js';
 import type { Problem } from '../core/errors.js';
 import { ScanError, decodeUtf8, type ScannerLimits } from '../core/json/bundle-scanner.js';
 import { scanStream } from '../core/json/scan-stream.js';
@@ -190,6 +191,7 @@ export function prepareVersion(
       revoked: obj.revoked === true,
       rawHash: createHash('sha256').update(text).digest('base64'),
       body: text,
+      access: accessOf(obj),
     },
   };
 }

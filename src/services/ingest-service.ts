@@ -149,7 +149,11 @@ export class IngestService {
       frame.problems.forEach(report);
       if (frame.versions.length > 0) {
         // Objects before a structural failure are complete and valid; they are stored (unless atomic).
-        const outcomes = await write(options.collectionId, frame.versions, this.policy);
+        const versions =
+          options.sharingGroupId === undefined
+            ? frame.versions
+            : frame.versions.map((v) => ({ ...v, sharingGroupId: options.sharingGroupId }));
+        const outcomes = await write(options.collectionId, versions, this.policy);
         outcomes.forEach((o, k) => {
           const v = frame.versions[k]!;
           const path = `$.objects[${frame.indexes[k]!}]`;

@@ -1,5 +1,6 @@
 /** Counts for the CLI `stats` verb and the health/stats endpoint. */
-import type { Storage } from '../storage/index.js';
+import type { Principal } from '../core/access/principal.js';
+import type { Storage, Visibility } from '../storage/index.js';
 
 export interface StoreStats {
   readonly database: string;
@@ -16,13 +17,22 @@ export interface StoreStats {
 }
 
 export class StatsService {
-  constructor(private readonly storage: Storage) {}
+  constructor(
+    private readonly storage: Storage,
+    private readonly visibilityFor?: (p: Principal) => Promise<Visibility>,
+  ) {}
 
-  async stats(): Promise<StoreStats> {
-    const byType = await this.storage.objects.countByType();
+  /** Counts; with `as`, only what that principal may see (counts never include hidden objects). */
+  async stats(as?: Principal): Promise<StoreStats> {
+    let visibility: Visibility | undefined;
+    if (as !== undefined) {
+      if (!this.visibilityFor) throw new Error('StatsService needs visibilityFor to count as a principal');
+      visibility = await this.visibilityFor(as);
+    }
+    const byType = await this.storage.objects.countByType(undefined, visibility);
     const collections = [];
     for (const c of await this.storage.collections.list()) {
-      const counts = await this.storage.objects.countByType(c.id);
+      const counts = await this.storage.objects.countByType(c.id, visibility);
       collections.push({
         id: c.id,
         alias: c.alias,

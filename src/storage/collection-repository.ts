@@ -51,6 +51,6 @@ export class CollectionRepository {
   }
 }
 
-function present(r: Database['collections']): Collection {
+function present(r: Omit<Database['collections'], 'default_rank'>): Collection {
   return { id: r.id, title: r.title, description: r.description, alias: r.alias, createdAt: r.created_at };
 }

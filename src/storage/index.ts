@@ -9,6 +9,8 @@ import { CollectionRepository } from './collection-repository.js';
 import { ObjectRepository, type Clock } from './object-repository.js';
 import { PrincipalRepository } from './principal-repository.js';
 import { TaxiiRepository } from './taxii-repository.js';
+import { AuditRepository } from './audit-repository.js';
+import { SharingRepository } from './sharing-repository.js';
 
 export { parseDatabaseUrl, redactUrl } from './database.js';
 export type { DatabaseKind } from './migrations.js';
@@ -37,6 +39,8 @@ export type {
   VersionSelector,
 } from './taxii-repository.js';
 export type { Visibility } from './visibility.js';
+export type { Organization, SharingGroup, SharingRepository } from './sharing-repository.js';
+export type { AuditQuery, AuditRecord, AuditRepository } from './audit-repository.js';
 
 export interface Storage {
   readonly kind: DatabaseKind;
@@ -44,6 +48,8 @@ export interface Storage {
   readonly objects: ObjectRepository;
   readonly taxii: TaxiiRepository;
   readonly principals: PrincipalRepository;
+  readonly sharing: SharingRepository;
+  readonly audit: AuditRepository;
   close(): Promise<void>;
 }
 
@@ -66,6 +72,8 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
     objects: new ObjectRepository(db, kind, options.clock ?? systemClock),
     taxii: new TaxiiRepository(db),
     principals: new PrincipalRepository(db),
+    sharing: new SharingRepository(db),
+    audit: new AuditRepository(db),
     close: () => db.destroy(),
   };
 }

@@ -1,6 +1,6 @@
 /** Schema migrations, in code, run on start. Each one works on SQLite and PostgreSQL alike. */
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
-import { sharingMigration } from './sharing-migration.js';
+import { audienceMigration, sharingIndexesMigration, sharingMigration } from './sharing-migration.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -131,7 +131,19 @@ const m002: Migration = {
 /** Sharing rules (docs/sharing.md): organisations, sharing groups, audit log, per-version access facts. */
 const m003 = (dialect: DatabaseKind): Migration => sharingMigration(dialect);
 
+/** Sharing rules: collection entries by version (effective-rank upkeep). */
+const m004: Migration = sharingIndexesMigration;
+
+/** Sharing rules: audience keys on collection entries (pages of visible objects at index speed). */
+const m005: Migration = audienceMigration;
+
 export const migrationsFor = (dialect: DatabaseKind): MigrationProvider => ({
   getMigrations: () =>
-    Promise.resolve({ '001_initial': m001(dialect), '002_taxii': m002, '003_sharing': m003(dialect) }),
+    Promise.resolve({
+      '001_initial': m001(dialect),
+      '002_taxii': m002,
+      '003_sharing': m003(dialect),
+      '004_sharing_indexes': m004,
+      '005_sharing_audience': m005,
+    }),
 });

@@ -8,7 +8,10 @@
  */
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DatabaseKind } from './migrations.js';
+import type { VersionAccess } from '../core/access/facts.js';
+import { accessColumns, afterWrite, collectionDefaultRank, entryAccessColumns } from './access-facts.js';
 import type { Database } from './schema.js';
+import { selectVisiblePage, visibilityFilter, type Visibility } from './visibility.js';
 
 /** A version ready to store: the service has parsed and validated it. */
 export interface NewVersion {
@@ -24,6 +27,10 @@ export interface NewVersion {
   readonly rawHash: string;
   /** Exact JSON text. */
   readonly body: string;
+  /** Access facts (docs/sharing.md): marking references and relationship ends; computed from `body` if absent. */
+  readonly access?: VersionAccess | undefined;
+  /** The sharing group this version is published in (docs/sharing.md); none when absent. */
+  readonly sharingGroupId?: string | null | undefined;
 }
 
 export type WriteOutcome =
@@ -220,6 +227,7 @@ export class ObjectRepository {
       outcomes.push({ status: 'added', dateAdded: '', seq: 0 });
     }
 
+    const defaultRank = newEntries.length > 0 ? await collectionDefaultRank(trx, collectionId) : 0;
     for (const part of chunks(newVersions, INSERT_CHUNK)) {
       await trx
         .insertInto('stix_versions')
@@ -235,6 +243,7 @@ export class ObjectRepository {
             revoked: v.revoked ? 1 : 0,
             raw_hash: v.rawHash,
             body: v.body,
+            ...accessColumns(v, defaultRank),
           })),
         )
         .execute();
@@ -262,6 +271,7 @@ export class ObjectRepository {
             spec_version: v.specVersion,
             date_added: datesAdded[start + i]!,
             is_latest: latestInBatch.get(v.id) === v ? 1 : 0,
+            ...entryAccessColumns(v, defaultRank),
           })),
         )
         .returning('seq')
@@ -269,6 +279,12 @@ export class ObjectRepository {
       offset += part.length;
       for (const r of rows) seqs.push(Number(r.seq));
     }
+    const isNew = new Set(newVersions);
+    await afterWrite(
+      trx,
+      newVersions,
+      newEntries.filter((v) => !isNew.has(v)).map((v) => v.id),
+    );
     // Fill in the sequence numbers and dates of the added outcomes, in order.
     let s = 0;
     return outcomes.map((o) => {
@@ -349,7 +365,7 @@ export class ObjectRepository {
   }
 
   /** Entries of one collection in `seq` order, joined with their bodies. */
-  async listEntries(q: EntryQuery): Promise<StoredEntry[]> {
+  async listEntries(q: EntryQuery, visibility?: Visibility): Promise<StoredEntry[]> {
     let query = this.db
       .selectFrom('collection_entries as e')
       .innerJoin('stix_versions as v', (j) =>
@@ -371,7 +387,7 @@ export class ObjectRepository {
     if (q.types && q.types.length > 0) query = query.where('e.type', 'in', [...q.types]);
     if (q.ids && q.ids.length > 0) query = query.where('e.object_id', 'in', [...q.ids]);
     if (q.afterSeq !== undefined) query = query.where('e.seq', '>', q.afterSeq);
-    const rows = await query.orderBy('e.seq').limit(q.limit).execute();
+    const rows = await selectVisiblePage(this.db, query, visibility, q.limit);
     return rows.map((r) => ({
       seq: Number(r.seq),
       collectionId: r.collection_id,
@@ -386,15 +402,16 @@ export class ObjectRepository {
   }
 
   /** Stored versions across all collections, in (id, version) order; `last` keeps each object's newest. */
-  async listVersions(q: VersionQuery): Promise<StoredVersion[]> {
+  async listVersions(q: VersionQuery, visibility?: Visibility): Promise<StoredVersion[]> {
     let query = this.db
       .selectFrom('stix_versions as v')
       .select(['v.id', 'v.type', 'v.version_key', 'v.body']);
     if ((q.versions ?? 'last') === 'last') {
-      query = query.where(({ not, exists, selectFrom }) =>
-        not(
-          exists(
-            selectFrom('stix_versions as n')
+      query = query.where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('stix_versions as n')
               .select('n.id')
               .whereRef('n.id', '=', 'v.id')
               .whereRef('n.version_key', '>', 'v.version_key'),
@@ -406,43 +423,53 @@ export class ObjectRepository {
     if (q.ids && q.ids.length > 0) query = query.where('v.id', 'in', [...q.ids]);
     if (q.after) {
       const after = q.after;
-      query = query.where(({ or, and, eb }) =>
-        or([
+      query = query.where((eb) =>
+        eb.or([
           eb('v.id', '>', after.id),
-          and([eb('v.id', '=', after.id), eb('v.version_key', '>', after.versionKey)]),
+          eb.and([eb('v.id', '=', after.id), eb('v.version_key', '>', after.versionKey)]),
         ]),
       );
     }
+    const visible = visibilityFilter(visibility);
+    if (visible) query = query.where(visible);
     const rows = await query.orderBy('v.id').orderBy('v.version_key').limit(q.limit).execute();
     return rows.map((r) => ({ id: r.id, type: r.type, versionKey: r.version_key, body: r.body }));
   }
 
-  /** Object counts by type: distinct objects (latest versions) and all stored versions. */
-  async countByType(collectionId?: string): Promise<{ type: string; objects: number; versions: number }[]> {
+  /**
+   * Object counts by type: distinct objects (latest versions) and all stored versions; with `visibility`, only
+   * what that caller may see (docs/sharing.md: counts never include hidden objects).
+   */
+  async countByType(
+    collectionId?: string,
+    visibility?: Visibility,
+  ): Promise<{ type: string; objects: number; versions: number }[]> {
+    const visible = visibilityFilter(visibility);
     if (collectionId !== undefined) {
-      const rows = await this.db
-        .selectFrom('collection_entries')
+      let query = this.db
+        .selectFrom('collection_entries as e')
+        .innerJoin('stix_versions as v', (j) =>
+          j.onRef('v.id', '=', 'e.object_id').onRef('v.version_key', '=', 'e.version_key'),
+        )
         .select(({ fn }) => [
-          'type',
+          'e.type',
           fn.countAll<number | string>().as('versions'),
-          fn.sum<number | string>('is_latest').as('objects'),
+          fn.sum<number | string>('e.is_latest').as('objects'),
         ])
-        .where('collection_id', '=', collectionId)
-        .groupBy('type')
-        .orderBy('type')
-        .execute();
+        .where('e.collection_id', '=', collectionId);
+      if (visible) query = query.where(visible);
+      const rows = await query.groupBy('e.type').orderBy('e.type').execute();
       return rows.map((r) => ({ type: r.type, objects: Number(r.objects), versions: Number(r.versions) }));
     }
-    const rows = await this.db
-      .selectFrom('stix_versions')
+    let query = this.db
+      .selectFrom('stix_versions as v')
       .select(({ fn }) => [
-        'type',
+        'v.type',
         fn.countAll<number | string>().as('versions'),
-        fn.count<number | string>('id').distinct().as('objects'),
-      ])
-      .groupBy('type')
-      .orderBy('type')
-      .execute();
+        fn.count<number | string>('v.id').distinct().as('objects'),
+      ]);
+    if (visible) query = query.where(visible);
+    const rows = await query.groupBy('v.type').orderBy('v.type').execute();
     return rows.map((r) => ({ type: r.type, objects: Number(r.objects), versions: Number(r.versions) }));
   }
 }

@@ -62,7 +62,11 @@ export class PrincipalRepository {
   }
 
   async userByName(name: string): Promise<StoredUser | undefined> {
-    const row = await this.db.selectFrom('principals').selectAll().where('name', '=', name).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('principals')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
     return row ? presentUser(row) : undefined;
   }
 

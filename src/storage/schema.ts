@@ -56,6 +56,10 @@ export interface CollectionEntryTable {
   date_added: string;
   /** 1 while this is the newest version of object_id in the collection. */
   is_latest: number;
+  /** Audience key of the version (docs/sharing.md): `effRank` or `effRank|sharingGroupId`. */
+  audience: string | null;
+  /** The version's created_by_ref. */
+  author: string | null;
 }
 
 /** A TAXII status resource: the outcome of one POST of objects (kept at least 24 h). */

@@ -104,7 +104,7 @@ export const sharingMigration = (dialect: DatabaseKind): Migration => ({
       .addColumn('other_markings', 'integer', (c) => c.notNull().defaultTo(0))
       .execute();
 
-    await backfill(db as Kysely<BackfillDb>);
+    await backfill(db);
   },
 });
 
@@ -172,3 +172,59 @@ async function backfill(db: Kysely<BackfillDb>): Promise<void> {
     db,
   );
 }
+
+/**
+ * Migration 004: look collection entries up by version (object_id, version_key), for the effective-rank upkeep
+ * (the strictest default of the collections holding a version) and the access facts of single objects.
+ */
+export const sharingIndexesMigration: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createIndex('collection_entries_version_idx')
+      .on('collection_entries')
+      .columns(['object_id', 'version_key'])
+      .execute();
+  },
+};
+
+/**
+ * Migration 005: each collection entry carries its version's audience key (effective rank and sharing group) and
+ * author, indexed, so that a page of visible entries is a few index range scans whatever share of the collection
+ * is hidden (see `selectVisiblePage` in visibility.ts).
+ */
+export const audienceMigration: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('collection_entries').addColumn('audience', 'text').execute();
+    await db.schema.alterTable('collection_entries').addColumn('author', 'text').execute();
+    await sql`update collection_entries set
+        audience = (select ${AUDIENCE_SQL} from stix_versions v
+          where v.id = collection_entries.object_id and v.version_key = collection_entries.version_key),
+        author = (select v.created_by_ref from stix_versions v
+          where v.id = collection_entries.object_id and v.version_key = collection_entries.version_key)`.execute(
+      db,
+    );
+    await db.schema
+      .createIndex('collection_entries_audience_idx')
+      .on('collection_entries')
+      .columns(['collection_id', 'audience', 'seq'])
+      .execute();
+    // Latest-version pages (the TAXII default) seek on is_latest too, so this one wins over (collection, is_latest, seq).
+    await db.schema
+      .createIndex('collection_entries_audience_latest_idx')
+      .on('collection_entries')
+      .columns(['collection_id', 'audience', 'is_latest', 'seq'])
+      .execute();
+    await db.schema
+      .createIndex('collection_entries_author_idx')
+      .on('collection_entries')
+      .columns(['collection_id', 'author', 'is_latest', 'seq'])
+      .execute();
+  },
+};
+
+/** The audience key of a `stix_versions` row aliased `v`: `rank` or `rank|group`. */
+export const AUDIENCE_SQL = sql.raw(`cast(v.eff_rank as text) || coalesce('|' || v.sharing_group_id, '')`);
+
+/** The same key computed in code. */
+export const audienceKey = (effRank: number, sharingGroupId: string | null): string =>
+  sharingGroupId === null ? String(effRank) : `${effRank}|${sharingGroupId}`;

@@ -4,7 +4,7 @@
  */
 import { sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
-import { visibilityFilter, type Visibility } from './visibility.js';
+import { selectVisiblePage, type Visibility } from './visibility.js';
 
 /** Which versions of each object: any of these (ORed). */
 export interface VersionSelector {
@@ -132,9 +132,7 @@ export class TaxiiRepository {
         return alternatives.length > 0 ? eb.or(alternatives) : sql<boolean>`1 = 0`;
       });
     }
-    const visible = visibilityFilter(visibility);
-    if (visible) query = query.where(visible);
-    const rows = await query.orderBy('e.seq').limit(q.limit).execute();
+    const rows = await selectVisiblePage(this.db, query, visibility, q.limit);
     return rows.map((r) => ({
       seq: Number(r.seq),
       id: r.object_id,

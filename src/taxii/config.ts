@@ -25,7 +25,9 @@ export function parseTaxiiConfig(env: Record<string, string | undefined>): Taxii
     const [name = '', ...title] = part.split('=');
     const n = name.trim();
     if (!ROOT_RE.test(n) || n === 'status')
-      throw invalid(`ENTENTE_API_ROOTS: bad API root name ${JSON.stringify(n)} (lower-case letters, digits, . _ -)`);
+      throw invalid(
+        `ENTENTE_API_ROOTS: bad API root name ${JSON.stringify(n)} (lower-case letters, digits, . _ -)`,
+      );
     if (apiRoots.some((r) => r.name === n)) throw invalid(`ENTENTE_API_ROOTS: ${n} given twice`);
     apiRoots.push({ name: n, title: title.join('=').trim() || n });
   }

@@ -31,9 +31,7 @@ function parseMediaRange(text: string): MediaRange | undefined {
 }
 
 const isTaxii21 = (m: MediaRange): boolean =>
-  m.type === 'application' &&
-  m.subtype === 'taxii+json' &&
-  (m.params.get('version') ?? '2.1') === '2.1';
+  m.type === 'application' && m.subtype === 'taxii+json' && (m.params.get('version') ?? '2.1') === '2.1';
 
 /**
  * Whether an Accept header admits TAXII 2.1 responses: `application/taxii+json` (version absent or 2.1), or a

@@ -31,7 +31,8 @@ export function manifest(page: Page): Manifest {
             id: i.id,
             date_added: i.dateAdded,
             version: i.version,
-            media_type: i.specVersion === '2.1' ? STIX_MEDIA_TYPE : `application/stix+json;version=${i.specVersion}`,
+            media_type:
+              i.specVersion === '2.1' ? STIX_MEDIA_TYPE : `application/stix+json;version=${i.specVersion}`,
           })),
         }
       : {}),
@@ -82,7 +83,11 @@ export function errorResource(
     ...(extra.code !== undefined ? { error_code: extra.code } : {}),
     ...(extra.errorId !== undefined ? { error_id: extra.errorId } : {}),
     ...(extra.details !== undefined
-      ? { details: Array.isArray(extra.details) ? { problems: extra.details } : (extra.details as Record<string, unknown>) }
+      ? {
+          details: Array.isArray(extra.details)
+            ? { problems: extra.details }
+            : (extra.details as Record<string, unknown>),
+        }
       : {}),
   };
 }

@@ -35,7 +35,8 @@ const ALLOWED: Record<Endpoint, readonly string[]> = {
   versions: ['added_after', 'limit', 'next', 'spec_version'],
 };
 
-const ID_RE = /^[a-z0-9][a-z0-9-]{0,248}[a-z0-9]--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const ID_RE =
+  /^[a-z0-9][a-z0-9-]{0,248}[a-z0-9]--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 const TYPE_RE = /^[a-z0-9][a-z0-9-]{1,248}[a-z0-9]$/;
 const SPEC_VERSION_RE = /^[0-9]+\.[0-9]+$/;
 const MAX_VALUES = 1000;
@@ -50,15 +51,17 @@ function single(raw: Raw, name: string): string | undefined {
   if (v === undefined) return undefined;
   if (Array.isArray(v)) {
     if (v.length !== 1) throw invalid(`parameter ${name} must be given once`);
-    return String(v[0]);
+    return text(v[0]);
   }
-  return String(v);
+  return text(v);
 }
+
+const text = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x));
 
 function list(raw: Raw, name: string): string[] | undefined {
   const v = raw[name];
   if (v === undefined) return undefined;
-  const parts = (Array.isArray(v) ? v.map(String) : [String(v)]).flatMap((s) => s.split(','));
+  const parts = (Array.isArray(v) ? v.map(text) : [text(v)]).flatMap((s) => s.split(','));
   const values = parts.map((s) => s.trim());
   if (values.some((s) => s === '')) throw invalid(`parameter ${name} has an empty value`);
   if (values.length > MAX_VALUES) throw invalid(`parameter ${name} has more than ${MAX_VALUES} values`);
@@ -96,7 +99,8 @@ export function parseFilter(endpoint: Endpoint, raw: Raw, limits: { maxLimit: nu
   const ids = list(raw, 'match[id]');
   for (const id of ids ?? []) if (!ID_RE.test(id)) throw invalid(`match[id]: not a STIX id: ${trim(id)}`);
   const types = list(raw, 'match[type]');
-  for (const t of types ?? []) if (!TYPE_RE.test(t)) throw invalid(`match[type]: not a STIX type: ${trim(t)}`);
+  for (const t of types ?? [])
+    if (!TYPE_RE.test(t)) throw invalid(`match[type]: not a STIX type: ${trim(t)}`);
   const specVersions = list(raw, 'match[spec_version]');
   for (const s of specVersions ?? [])
     if (!SPEC_VERSION_RE.test(s)) throw invalid(`match[spec_version]: not a version: ${trim(s)}`);

@@ -6,7 +6,7 @@
 import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../core/access/principal.js';
-import { EntenteError, notFound, tooLarge } from '../core/errors.js';
+import { EntenteError, invalid, notFound, tooLarge } from '../core/errors.js';
 import type { TaxiiBackend } from './backend.js';
 import { TAXII_MEDIA_TYPE, acceptsTaxii, isTaxiiContentType } from './media.js';
 import { dateAddedHeaders, envelopeText, manifest, versions } from './present.js';
@@ -29,9 +29,10 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
-  app.addHook('onRequest', async (req) => {
+  app.addHook('onRequest', (req, _reply, done) => {
     if (!acceptsTaxii(req.headers.accept))
-      throw new EntenteError('NOT_ACCEPTABLE', `this server answers only with ${TAXII_MEDIA_TYPE}`);
+      done(new EntenteError('NOT_ACCEPTABLE', `this server answers only with ${TAXII_MEDIA_TYPE}`));
+    else done();
   });
 
   const principalOf = async (req: FastifyRequest): Promise<Principal> => {
@@ -51,10 +52,15 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
       .status(status)
       .headers(headers)
       .header('content-type', TAXII_MEDIA_TYPE)
-      .send(typeof body === 'string' ? body : JSON.stringify(body));
+      // A Buffer, so that Fastify sends the media type exactly as the spec writes it (no added charset).
+      .send(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
 
   // Every resource answers with and without the trailing slash the spec writes.
-  const route = (method: 'GET' | 'POST' | 'DELETE', path: string, handler: (req: Req, reply: FastifyReply) => Promise<unknown>) => {
+  const route = (
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    handler: (req: Req, reply: FastifyReply) => Promise<unknown>,
+  ) => {
     app.route({ method, url: path, handler });
     if (path.endsWith('/') && path !== '/') app.route({ method, url: path.slice(0, -1), handler });
   };
@@ -171,12 +177,21 @@ async function* limitBytes(
   reply: FastifyReply,
 ): AsyncGenerator<Uint8Array> {
   let total = 0;
-  for await (const chunk of source) {
-    total += chunk.length;
+  const chunks = source[Symbol.asyncIterator]();
+  for (;;) {
+    let next: IteratorResult<Uint8Array>;
+    try {
+      next = await chunks.next();
+    } catch {
+      // The client went away mid-body: a client error, not ours (nothing has been stored).
+      throw invalid('the request body ended early (the connection was closed)');
+    }
+    if (next.done) return;
+    total += next.value.length;
     if (total > max) {
       void reply.header('connection', 'close');
       throw tooLarge(`the body is larger than max_content_length (${max} bytes)`);
     }
-    yield chunk;
+    yield next.value;
   }
 }

@@ -145,6 +145,9 @@ describe('entente CLI', () => {
   });
 
   it('serve answers health and stats', async () => {
+    // Unmarked objects follow their collection's default (TLP:AMBER unless set), and anonymous callers count only
+    // what they may see (docs/sharing.md): ATT&CK is public, so its collection is made TLP:CLEAR.
+    expect(entente(['--db', db, 'group', 'default-tlp', 'attack', 'clear']).code).toBe(0);
     const child = spawn(process.execPath, [bin, '--db', db, 'serve', '--port', '0'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -168,6 +168,22 @@ for (const { target, parallel } of modes) {
         }
       });
 
+      it('a 256 MiB stream is read with bounded memory: an oversized object is skipped, not buffered', async () => {
+        await open();
+        const chunk = enc.encode('a'.repeat(1 << 20));
+        async function* huge(): AsyncGenerator<Uint8Array> {
+          yield enc.encode(`{"type":"bundle","id":"bundle--${uuid(1)}","objects":[{"description":"`);
+          for (let i = 0; i < 256; i++) yield await Promise.resolve(chunk);
+          yield enc.encode(`"},${JSON.stringify(malware(1))}]}`);
+        }
+        const before = process.memoryUsage().rss;
+        const report = await services.ingest.importStream(huge(), { parallel, collectionId });
+        expect(report).toMatchObject({ received: 2, added: 1, rejected: 1 });
+        expect(report.problems[0]?.rule).toBe('too-large');
+        // the 256 MiB object was never held: growth stays far below its size
+        expect(process.memoryUsage().rss - before).toBeLessThan(128 * 1024 * 1024);
+      });
+
       it('an oversized object is refused and the import goes on', async () => {
         await open();
         const text = bundle([malware(1, { description: 'x'.repeat(20_000) }), malware(2)]);

@@ -7,6 +7,8 @@ export class AhoCorasick<T> {
   /** Nearest state along the failure chain that has outputs. */
   private readonly dict: number[] = [-1];
   private built = false;
+  /** Root transitions as a dense table (scans spend most of their time at the root). */
+  private rootNext = new Int32Array(0);
 
   add(literal: string, value: T): void {
     if (this.built) throw new Error('AhoCorasick: add after build');
@@ -42,6 +44,8 @@ export class AhoCorasick<T> {
         this.dict[next] = this.out[fs] ? fs : (this.dict[fs] as number);
       }
     }
+    this.rootNext = new Int32Array(65536);
+    for (const [c, next] of this.goto[0] as Map<number, number>) this.rootNext[c] = next;
     this.built = true;
     return this;
   }
@@ -49,17 +53,23 @@ export class AhoCorasick<T> {
   /** Calls `found` for the values of every literal occurring in `text` (possibly more than once). */
   scan(text: string, found: (value: T) => void): void {
     let s = 0;
+    const rootNext = this.rootNext;
     for (let i = 0; i < text.length; i++) {
       const c = text.charCodeAt(i);
-      for (;;) {
-        const next = (this.goto[s] as Map<number, number>).get(c);
-        if (next !== undefined) {
-          s = next;
-          break;
+      if (s === 0) {
+        s = rootNext[c] as number;
+        if (s === 0) continue;
+        if (this.out[s] === undefined && (this.dict[s] as number) <= 0) continue;
+      } else
+        for (;;) {
+          const next = (this.goto[s] as Map<number, number>).get(c);
+          if (next !== undefined) {
+            s = next;
+            break;
+          }
+          if (s === 0) break;
+          s = this.fail[s] as number;
         }
-        if (s === 0) break;
-        s = this.fail[s] as number;
-      }
       for (let d = this.out[s] ? s : (this.dict[s] as number); d > 0; d = this.dict[d] as number) {
         for (const v of this.out[d] as T[]) found(v);
       }

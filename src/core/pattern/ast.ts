@@ -144,13 +144,17 @@ export interface SourcePosition {
   readonly column: number;
 }
 
+/**
+ * Positions live in a side table, filled only when a parse asks for them (`parse(text, { positions: true })`):
+ * recording them costs more than the parse itself, and only error reporting needs them.
+ */
 const positions = new WeakMap<object, SourcePosition>();
 
-/** Where the parser found a node (1-based line and column), when it came from text. */
+/** Where the parser found a node (1-based line and column), when it was parsed with positions. */
 export const nodePosition = (node: object): SourcePosition | undefined => positions.get(node);
 
 export const setNodePosition = (node: object, pos: SourcePosition): void => {
-  positions.set(node, pos);
+  positions.set(node, { line: pos.line, column: pos.column });
 };
 
 /** Build n-ary nodes flattened, so that associativity never shows in the tree (printing is then canonical). */

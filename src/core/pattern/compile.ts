@@ -1,20 +1,29 @@
 /**
- * Compile comparison expressions to closures over a prepared observation, so evaluation never re-walks the AST.
+ * Compile comparison expressions to small objects over a prepared observation, so evaluation never re-walks the
+ * AST. Objects with shared methods rather than closures: an index holds hundreds of thousands of compiled tests,
+ * and V8 calls one hot method on many objects far faster than many distinct closures of one function.
  * Semantics (docs/patterns.md): a comparison holds when some object of its type has some value at the path
  * (any element for `[*]`) for which the test holds. A missing property never satisfies a comparison, with or
  * without `NOT`. `NOT` and `!=` negate the test on each value found.
  */
 import type { Comparison, ComparisonExpression, Literal, ObjectPath, PathStep } from './ast.js';
-import { compileLike } from './like.js';
+import { LikeMatcher } from './like.js';
 import { base64ToBytes, cidrWithin, hexToBytes, parseCidr, timestampMillis, utf8Bytes } from './literals.js';
 import type { Cidr } from './literals.js';
 import type { PreparedObservation } from './observation.js';
 import { compileRegex } from './regex.js';
+import type { CompiledRegex } from './regex.js';
 
 type Sco = Readonly<Record<string, unknown>>;
 type Objects = Readonly<Record<string, Sco>>;
-export type ValueTest = (value: unknown) => boolean;
-export type ObservationTest = (obs: PreparedObservation) => boolean;
+/** A test of one value found at a path. */
+export interface ValueTest {
+  test(value: unknown): boolean;
+}
+/** A test of one observation (the inside of `[…]`). */
+export interface ObservationTest {
+  test(obs: PreparedObservation): boolean;
+}
 
 const normHashKey = (k: string): string => k.toUpperCase().replace(/[-_ ]/g, '');
 
@@ -41,60 +50,63 @@ function getKey(container: unknown, key: string, hashes: boolean, objects: Objec
   return undefined;
 }
 
-/** Resolve `steps` from `root`, calling `test` on every value reached; true as soon as one passes. */
-export type PathWalker = (root: Sco, objects: Objects, test: ValueTest) => boolean;
+/** Resolves an object path from a root object, offering every value reached to a test. */
+export class PathWalker {
+  private readonly steps: readonly PathStep[];
+  private readonly lenient: readonly boolean[];
+  private readonly single: string | undefined;
 
-export function compilePath(path: ObjectPath): PathWalker {
-  const steps = path.steps;
-  const first = steps[0];
-  // the common case: `type:prop` with nothing after it
-  if (steps.length === 1 && first?.kind === 'key') {
-    const key = first.name;
-    return (root, _objects, test) => {
-      if (!Object.hasOwn(root, key)) return false;
-      const v = root[key];
-      return v !== undefined && test(v);
-    };
+  constructor(path: ObjectPath) {
+    this.steps = path.steps;
+    this.lenient = path.steps.map((_, i) => underHashes(path.steps, i));
+    const first = path.steps[0];
+    this.single = path.steps.length === 1 && first?.kind === 'key' ? first.name : undefined;
   }
-  const hashes = steps.map((_, i) => underHashes(steps, i));
-  const second = steps[1];
-  // `type:a.b` (a reference or a dictionary key): no recursion
-  if (steps.length === 2 && first?.kind === 'key' && second?.kind === 'key') {
-    const a = first.name;
-    const b = second.name;
-    const lenient = hashes[1] as boolean;
-    return (root, objects, test) => {
-      if (!Object.hasOwn(root, a)) return false;
-      const v = getKey(root[a], b, lenient, objects);
-      return v !== undefined && test(v);
-    };
+
+  /** True as soon as `tester` passes for a value reached from `root`. */
+  some(root: Sco, objects: Objects, tester: ValueTest): boolean {
+    const single = this.single;
+    if (single !== undefined) {
+      if (!Object.hasOwn(root, single)) return false;
+      const v = root[single];
+      return v !== undefined && tester.test(v);
+    }
+    return this.walk(root, 0, objects, tester);
   }
-  const walk = (value: unknown, i: number, objects: Objects, test: ValueTest): boolean => {
-    if (i === steps.length) return value !== undefined && test(value);
+
+  private walk(value: unknown, i: number, objects: Objects, tester: ValueTest): boolean {
+    const steps = this.steps;
+    if (i === steps.length) return value !== undefined && tester.test(value);
     const step = steps[i] as PathStep;
     if (step.kind === 'key') {
-      const next = getKey(value, step.name, hashes[i] as boolean, objects);
-      return next !== undefined && walk(next, i + 1, objects, test);
+      const next = getKey(value, step.name, this.lenient[i] as boolean, objects);
+      return next !== undefined && this.walk(next, i + 1, objects, tester);
     }
     if (!Array.isArray(value)) return false;
     if (step.index === '*') {
-      for (const el of value) if (walk(el, i + 1, objects, test)) return true;
+      for (const el of value) if (this.walk(el, i + 1, objects, tester)) return true;
       return false;
     }
     const idx = step.index < 0 ? value.length + step.index : step.index;
-    return idx >= 0 && idx < value.length && walk(value[idx], i + 1, objects, test);
-  };
-  return (root, objects, test) => walk(root, 0, objects, test);
+    return idx >= 0 && idx < value.length && this.walk(value[idx], i + 1, objects, tester);
+  }
 }
 
+export const compilePath = (path: ObjectPath): PathWalker => new PathWalker(path);
+
 /** How the observed value is read when compared with a binary or hex constant. */
-function bytesOf(value: string, path: ObjectPath): string | undefined {
+const BYTES_BASE64 = 0;
+const BYTES_HEX = 1;
+const BYTES_UTF8 = 2;
+type BytesMode = typeof BYTES_BASE64 | typeof BYTES_HEX | typeof BYTES_UTF8;
+
+function bytesModeOf(path: ObjectPath): BytesMode {
   const steps = path.steps;
   const last = steps[steps.length - 1];
   const name = last?.kind === 'key' ? last.name : '';
-  if (name.endsWith('_bin')) return base64ToBytes(value);
-  if (name.endsWith('_hex') || underHashes(steps, steps.length - 1)) return hexToBytes(value);
-  return utf8Bytes(value);
+  if (name.endsWith('_bin')) return BYTES_BASE64;
+  if (name.endsWith('_hex') || underHashes(steps, steps.length - 1)) return BYTES_HEX;
+  return BYTES_UTF8;
 }
 
 const isScalar = (v: unknown): v is string | number | boolean =>
@@ -102,49 +114,195 @@ const isScalar = (v: unknown): v is string | number | boolean =>
 
 const cmp = <T>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
 
-/** -1/0/1, or undefined when the observed value and the constant are of incomparable types. */
-export function compileCompare(
-  lit: Literal,
-  path: ObjectPath,
-): (v: string | number | boolean) => number | undefined {
-  const hashValue = isHashValuePath(path);
-  switch (lit.kind) {
-    case 'string': {
-      if (hashValue) {
-        const want = lit.value.toLowerCase();
-        return (v) => (typeof v === 'string' ? cmp(v.toLowerCase(), want) : undefined);
-      }
-      const want = lit.value;
-      return (v) => (typeof v === 'string' ? cmp(v, want) : undefined);
+/** Compares observed scalars with one constant: -1/0/1, or undefined when the types are incomparable. */
+export class Comparer {
+  private readonly kind: Literal['kind'];
+  private readonly ci: boolean;
+  private readonly want: string | number | boolean;
+  private readonly bytes: BytesMode;
+
+  constructor(lit: Literal, path: ObjectPath) {
+    this.kind = lit.kind;
+    this.ci = lit.kind === 'string' && isHashValuePath(path);
+    this.bytes = bytesModeOf(path);
+    switch (lit.kind) {
+      case 'string':
+        this.want = this.ci ? lit.value.toLowerCase() : lit.value;
+        break;
+      case 'timestamp':
+        this.want = timestampMillis(lit.value) as number;
+        break;
+      case 'binary':
+        this.want = base64ToBytes(lit.value) ?? '';
+        break;
+      case 'hex':
+        this.want = hexToBytes(lit.value) ?? '';
+        break;
+      default:
+        this.want = lit.value;
     }
-    case 'int':
-    case 'float': {
-      const want = lit.value;
-      return (v) => (typeof v === 'number' ? cmp(v, want) : undefined);
-    }
-    case 'bool': {
-      const want = lit.value;
-      return (v) => (typeof v === 'boolean' ? (v === want ? 0 : v ? 1 : -1) : undefined);
-    }
-    case 'timestamp': {
-      const want = timestampMillis(lit.value) as number;
-      return (v) => {
+  }
+
+  compare(v: string | number | boolean): number | undefined {
+    const want = this.want;
+    switch (this.kind) {
+      case 'string':
+        return typeof v === 'string' ? cmp(this.ci ? v.toLowerCase() : v, want) : undefined;
+      case 'int':
+      case 'float':
+        return typeof v === 'number' ? cmp(v, want) : undefined;
+      case 'bool':
+        return typeof v === 'boolean' ? (v === want ? 0 : v ? 1 : -1) : undefined;
+      case 'timestamp': {
         if (typeof v !== 'string') return undefined;
         const t = timestampMillis(v);
         return t === undefined ? undefined : cmp(t, want);
-      };
-    }
-    case 'binary':
-    case 'hex': {
-      const want = (lit.kind === 'binary' ? base64ToBytes(lit.value) : hexToBytes(lit.value)) ?? '';
-      return (v) => {
+      }
+      default: {
         if (typeof v !== 'string') return undefined;
-        const b = bytesOf(v, path);
+        const b =
+          this.bytes === BYTES_BASE64
+            ? base64ToBytes(v)
+            : this.bytes === BYTES_HEX
+              ? hexToBytes(v)
+              : utf8Bytes(v);
         return b === undefined ? undefined : cmp(b, want);
-      };
+      }
     }
   }
 }
+
+class StringEquals implements ValueTest {
+  constructor(
+    private readonly s: string,
+    private readonly wantEqual: boolean,
+  ) {}
+  test(v: unknown): boolean {
+    return this.wantEqual ? v === this.s : isScalar(v) && v !== this.s;
+  }
+}
+
+class Equals implements ValueTest {
+  constructor(
+    private readonly comparer: Comparer,
+    private readonly wantEqual: boolean,
+  ) {}
+  test(v: unknown): boolean {
+    return isScalar(v) && (this.comparer.compare(v) === 0) === this.wantEqual;
+  }
+}
+
+class Ordered implements ValueTest {
+  constructor(
+    private readonly comparer: Comparer,
+    private readonly op: '<' | '<=' | '>' | '>=',
+    private readonly neg: boolean,
+  ) {}
+  test(v: unknown): boolean {
+    if (!isScalar(v)) return false;
+    const r = this.comparer.compare(v);
+    if (r === undefined) return false;
+    const op = this.op;
+    const ok = op === '<' ? r < 0 : op === '<=' ? r <= 0 : op === '>' ? r > 0 : r >= 0;
+    return ok !== this.neg;
+  }
+}
+
+class InStrings implements ValueTest {
+  constructor(
+    private readonly strings: ReadonlySet<string>,
+    private readonly neg: boolean,
+  ) {}
+  test(v: unknown): boolean {
+    return isScalar(v) && (typeof v === 'string' && this.strings.has(v)) !== this.neg;
+  }
+}
+
+class InSet implements ValueTest {
+  constructor(
+    private readonly comparers: readonly Comparer[],
+    private readonly neg: boolean,
+  ) {}
+  test(v: unknown): boolean {
+    if (!isScalar(v)) return false;
+    let found = false;
+    for (const c of this.comparers) {
+      if (c.compare(v) === 0) {
+        found = true;
+        break;
+      }
+    }
+    return found !== this.neg;
+  }
+}
+
+class Like implements ValueTest {
+  constructor(
+    private readonly like: LikeMatcher,
+    private readonly neg: boolean,
+  ) {}
+  test(v: unknown): boolean {
+    return typeof v === 'string' && this.like.test(v) !== this.neg;
+  }
+}
+
+class Matches implements ValueTest {
+  constructor(
+    private readonly re: CompiledRegex,
+    private readonly isBin: boolean,
+    private readonly neg: boolean,
+  ) {}
+  test(v: unknown): boolean {
+    if (typeof v !== 'string') return false;
+    const text = this.isBin ? base64ToBytes(v) : v;
+    return text !== undefined && this.re.test(text) !== this.neg;
+  }
+}
+
+class CidrTest implements ValueTest {
+  private readonly netAddr: number;
+  constructor(
+    private readonly net: Cidr,
+    private readonly sub: boolean,
+    private readonly neg: boolean,
+  ) {
+    const b = net.bytes;
+    this.netAddr =
+      net.family === 4
+        ? (((b[0] as number) << 24) |
+            ((b[1] as number) << 16) |
+            ((b[2] as number) << 8) |
+            (b[3] as number)) >>>
+          0
+        : 0;
+  }
+  private slow(v: string): boolean {
+    const mine = parseCidr(v);
+    if (!mine || mine.family !== this.net.family) return false;
+    return (this.sub ? cidrWithin(mine, this.net) : cidrWithin(this.net, mine)) !== this.neg;
+  }
+  test(v: unknown): boolean {
+    if (typeof v !== 'string') return false;
+    if (this.net.family === 6) return this.slow(v);
+    // IPv4 as 32-bit integers: no allocation per value
+    const parsed = fastIpv4(v);
+    if (parsed < 0) return v.includes(':') ? false : this.slow(v);
+    const addr = Math.floor(parsed / 64);
+    const prefix = parsed % 64;
+    const netPrefix = this.net.prefix;
+    const inside = this.sub
+      ? prefix >= netPrefix && ((addr ^ this.netAddr) & maskOf(netPrefix)) === 0
+      : prefix <= netPrefix && ((addr ^ this.netAddr) & maskOf(prefix)) === 0;
+    return inside !== this.neg;
+  }
+}
+
+class NotNull implements ValueTest {
+  test(v: unknown): boolean {
+    return v !== null;
+  }
+}
+const NOT_NULL = new NotNull();
 
 /** The per-value test of one comparison, `NOT` applied. */
 export function compileValueTest(c: Comparison): ValueTest {
@@ -154,89 +312,45 @@ export function compileValueTest(c: Comparison): ValueTest {
     case '=':
     case '!=': {
       const wantEqual = (operator === '=') !== neg;
-      if (value.kind === 'string' && !isHashValuePath(path)) {
-        const s = value.value;
-        return wantEqual ? (v) => v === s : (v) => isScalar(v) && v !== s;
-      }
-      const compare = compileCompare(value as Literal, path);
-      return (v) => isScalar(v) && (compare(v) === 0) === wantEqual;
+      if (value.kind === 'string' && !isHashValuePath(path)) return new StringEquals(value.value, wantEqual);
+      return new Equals(new Comparer(value as Literal, path), wantEqual);
     }
     case '<':
     case '<=':
     case '>':
-    case '>=': {
-      const compare = compileCompare(value as Literal, path);
-      const ok =
-        operator === '<'
-          ? (r: number) => r < 0
-          : operator === '<='
-            ? (r: number) => r <= 0
-            : operator === '>'
-              ? (r: number) => r > 0
-              : (r: number) => r >= 0;
-      return (v) => {
-        if (!isScalar(v)) return false;
-        const r = compare(v);
-        return r !== undefined && ok(r) !== neg;
-      };
-    }
+    case '>=':
+      return new Ordered(new Comparer(value as Literal, path), operator, neg);
     case 'IN': {
       const set = value.kind === 'set' ? value.values : [value];
-      const allStrings = set.every((l) => l.kind === 'string') && !isHashValuePath(path);
-      if (allStrings) {
-        const strings = new Set(set.map((l) => l.value));
-        return (v) => isScalar(v) && (typeof v === 'string' && strings.has(v)) !== neg;
+      if (set.every((l) => l.kind === 'string') && !isHashValuePath(path)) {
+        return new InStrings(new Set(set.map((l) => l.value)), neg);
       }
-      const compares = set.map((l) => compileCompare(l, path));
-      return (v) => isScalar(v) && compares.some((f) => f(v) === 0) !== neg;
+      return new InSet(
+        set.map((l) => new Comparer(l, path)),
+        neg,
+      );
     }
-    case 'LIKE': {
-      const like = compileLike((value as Literal).value as string);
-      return (v) => typeof v === 'string' && like(v) !== neg;
-    }
+    case 'LIKE':
+      return new Like(new LikeMatcher((value as Literal).value as string), neg);
     case 'MATCHES': {
-      const re = compileRegex((value as Literal).value as string);
       const last = path.steps.at(-1);
       const isBin = last?.kind === 'key' && last.name.endsWith('_bin');
-      return (v) => {
-        if (typeof v !== 'string') return false;
-        const text = isBin ? base64ToBytes(v) : v;
-        return text !== undefined && re.test(text) !== neg;
-      };
+      return new Matches(compileRegex((value as Literal).value as string), isBin, neg);
     }
     case 'ISSUBSET':
-    case 'ISSUPERSET': {
-      const net = parseCidr((value as Literal).value as string) as Cidr;
-      const sub = operator === 'ISSUBSET';
-      const slow = (v: string): boolean => {
-        const mine = parseCidr(v);
-        if (!mine || mine.family !== net.family) return false;
-        return (sub ? cidrWithin(mine, net) : cidrWithin(net, mine)) !== neg;
-      };
-      if (net.family === 6) return (v) => typeof v === 'string' && slow(v);
-      // IPv4 as 32-bit integers: no allocation per value
-      const b = net.bytes;
-      const netAddr = (((b[0] as number) << 24) | ((b[1] as number) << 16) | ((b[2] as number) << 8) | (b[3] as number)) >>> 0;
-      const netPrefix = net.prefix;
-      return (v) => {
-        if (typeof v !== 'string') return false;
-        const parsed = fastIpv4(v);
-        if (parsed < 0) return v.includes(':') ? false : slow(v);
-        const addr = Math.floor(parsed / 64);
-        const prefix = parsed % 64;
-        const inside = sub
-          ? prefix >= netPrefix && ((addr ^ netAddr) & maskOf(netPrefix)) === 0
-          : prefix <= netPrefix && ((addr ^ netAddr) & maskOf(prefix)) === 0;
-        return inside !== neg;
-      };
-    }
+    case 'ISSUPERSET':
+      return new CidrTest(
+        parseCidr((value as Literal).value as string) as Cidr,
+        operator === 'ISSUBSET',
+        neg,
+      );
   }
 }
 
-const maskOf = (prefix: number): number => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) | 0);
+export const maskOf = (prefix: number): number => (prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) | 0);
 
 /** `a.b.c.d` or `a.b.c.d/n` as address × 64 + prefix, or -1 (then the general parser decides). */
-function fastIpv4(s: string): number {
+export function fastIpv4(s: string): number {
   let addr = 0;
   let part = 0;
   let digits = 0;
@@ -259,7 +373,7 @@ function fastIpv4(s: string): number {
   addr = addr * 256 + part;
   let prefix = 32;
   if (i < n) {
-    if (s.charCodeAt(i) !== 47 || i + 1 >= n || n - i - 1 > 2) return -1;
+    if (s.charCodeAt(i) !== 47 || i + 1 >= n || n - i - 1 > 3) return -1;
     prefix = 0;
     for (i++; i < n; i++) {
       const c = s.charCodeAt(i);
@@ -271,36 +385,47 @@ function fastIpv4(s: string): number {
   return addr * 64 + prefix;
 }
 
+class ComparisonTest implements ObservationTest {
+  constructor(
+    private readonly type: string,
+    private readonly walker: PathWalker,
+    private readonly tester: ValueTest,
+  ) {}
+  test(obs: PreparedObservation): boolean {
+    const roots = obs.byType.get(this.type);
+    if (!roots) return false;
+    for (let i = 0; i < roots.length; i++)
+      if (this.walker.some(roots[i] as Sco, obs.objects, this.tester)) return true;
+    return false;
+  }
+}
+
+class AllOf implements ObservationTest {
+  constructor(private readonly parts: readonly ObservationTest[]) {}
+  test(obs: PreparedObservation): boolean {
+    for (const p of this.parts) if (!p.test(obs)) return false;
+    return true;
+  }
+}
+
+class AnyOf implements ObservationTest {
+  constructor(private readonly parts: readonly ObservationTest[]) {}
+  test(obs: PreparedObservation): boolean {
+    for (const p of this.parts) if (p.test(obs)) return true;
+    return false;
+  }
+}
+
 /** Compile a comparison expression (the inside of `[…]`) to a test of one observation. */
 export function compileComparisonExpression(expr: ComparisonExpression): ObservationTest {
   switch (expr.kind) {
     case 'comparison':
-    case 'exists': {
-      const type = expr.path.objectType;
-      const walk = compilePath(expr.path);
-      const test: ValueTest = expr.kind === 'exists' ? (v) => v !== null : compileValueTest(expr);
-      return (obs) => {
-        const roots = obs.byType.get(type);
-        if (!roots) return false;
-        for (let i = 0; i < roots.length; i++) if (walk(roots[i] as Sco, obs.objects, test)) return true;
-        return false;
-      };
-    }
-    case 'and': {
-      const parts = expr.operands.map(compileComparisonExpression);
-      if (parts.length === 2) {
-        const [a, b] = parts as [ObservationTest, ObservationTest];
-        return (obs) => a(obs) && b(obs);
-      }
-      return (obs) => parts.every((p) => p(obs));
-    }
-    case 'or': {
-      const parts = expr.operands.map(compileComparisonExpression);
-      if (parts.length === 2) {
-        const [a, b] = parts as [ObservationTest, ObservationTest];
-        return (obs) => a(obs) || b(obs);
-      }
-      return (obs) => parts.some((p) => p(obs));
-    }
+      return new ComparisonTest(expr.path.objectType, new PathWalker(expr.path), compileValueTest(expr));
+    case 'exists':
+      return new ComparisonTest(expr.path.objectType, new PathWalker(expr.path), NOT_NULL);
+    case 'and':
+      return new AllOf(expr.operands.map(compileComparisonExpression));
+    case 'or':
+      return new AnyOf(expr.operands.map(compileComparisonExpression));
   }
 }

@@ -22,7 +22,7 @@ export interface ObservationTimes {
   readonly count: ArrayLike<number>;
 }
 
-export const DEFAULT_STEP_BUDGET = 20_000_000;
+export const DEFAULT_STEP_BUDGET = 2_000_000;
 
 /** Build the evaluation tree; `leaves` receives each `[…]` in order (its index is the leaf id). */
 export function buildEvalTree<L>(
@@ -56,6 +56,23 @@ export function buildEvalTree<L>(
     }
   };
   return build(ast.expression);
+}
+
+/** The most observations one match can need: the search nests this deep, so it is bounded. */
+export const MAX_OBSERVATIONS_PER_MATCH = 1_000;
+
+export function observationsPerMatch(e: ObservationExpression): number {
+  switch (e.kind) {
+    case 'observation':
+      return 1;
+    case 'obs-or':
+      return Math.max(...e.operands.map(observationsPerMatch));
+    case 'obs-and':
+    case 'followed-by':
+      return e.operands.reduce((n, o) => n + observationsPerMatch(o), 0);
+    case 'qualified':
+      return observationsPerMatch(e.expression) * (e.qualifier.kind === 'repeats' ? e.qualifier.times : 1);
+  }
 }
 
 /** True when every binding uses exactly one observation (only OR, WITHIN and START/STOP above the leaves). */

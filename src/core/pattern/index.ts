@@ -23,14 +23,18 @@ export type { CompiledPattern } from './matcher.js';
 export { compilePattern, matchPattern } from './matcher.js';
 export type { IndicatorIndex, IndicatorInput, IndexStats } from './indicator-index.js';
 export { MAX_NESTING_DEPTH, MAX_PATTERN_LENGTH, MAX_REPEATS } from './parser.js';
+export { MAX_OBSERVATIONS_PER_MATCH } from './evaluate.js';
 export { PatternSyntaxError } from './lexer.js';
 export { compileRegex, RegexError } from './regex.js';
 export type { CompiledRegex } from './regex.js';
 export type { PatternIssue } from './validator.js';
 
-/** Parse pattern text. Throws `EntenteError('INVALID', msg, [Problem with path 'line:column'])`. */
-export function parsePattern(text: string): PatternAst {
-  return parse(text);
+/**
+ * Parse pattern text. Throws `EntenteError('INVALID', msg, [Problem with path 'line:column'])`. With
+ * `{ positions: true }`, `nodePosition(node)` gives each node's line and column (slower).
+ */
+export function parsePattern(text: string, options: { positions?: boolean } = {}): PatternAst {
+  return parse(text, options);
 }
 
 export type CheckResult =
@@ -56,7 +60,12 @@ export function checkPattern(text: string): CheckResult {
     }
     throw err;
   }
-  const issues = validateAst(ast);
+  let issues = validateAst(ast);
+  // positions are recorded only when there is something to report (recording them is the costly part of parsing)
+  if (issues.length > 0) {
+    ast = parse(text, { positions: true });
+    issues = validateAst(ast);
+  }
   const firstError = issues.find((i) => i.severity === 'error');
   if (firstError) {
     return {
@@ -70,7 +79,7 @@ export function checkPattern(text: string): CheckResult {
 /** Every error and warning of a pattern (syntax errors included), as Problems with `line:column` paths. */
 export function patternProblems(text: string): Problem[] {
   try {
-    return validateAst(parse(text)).map(toProblem);
+    return validateAst(parse(text, { positions: true })).map(toProblem);
   } catch (err) {
     if (err instanceof PatternSyntaxError) {
       return [
@@ -91,7 +100,7 @@ export function printPattern(ast: PatternAst): string {
  * `rejected`; the index holds the rest.
  */
 export function buildIndicatorIndex(indicators: readonly IndicatorInput[]): {
-  index: IndicatorIndex & { readonly stats: IndexStats };
+  index: IndicatorIndex & { readonly stats: IndexStats; readonly overBudget: readonly string[] };
   rejected: { id: string; error: string }[];
 } {
   return buildIndex(indicators, (text) => {

@@ -2,22 +2,48 @@
 
 const hasSurrogates = (s: string): boolean => /[\uD800-\uDFFF]/.test(s);
 
-export function compileLike(pattern: string): (value: string) => boolean {
-  if (!pattern.includes('_')) {
+/** A compiled `LIKE` pattern (a class so that thousands of them share one hot method). */
+export class LikeMatcher {
+  private readonly mode: 0 | 1 | 2 | 3;
+  private readonly pre: string;
+  private readonly post: string;
+  private readonly chars: readonly string[];
+  private readonly bmp: boolean;
+
+  constructor(readonly pattern: string) {
+    this.chars = Array.from(pattern);
+    this.bmp = !hasSurrogates(pattern);
+    this.pre = '';
+    this.post = '';
+    this.mode = 3;
+    if (pattern.includes('_')) return;
     const parts = pattern.split('%');
-    if (parts.length === 1) return (v) => v === pattern;
-    if (parts.length === 2) {
-      const [pre = '', post = ''] = parts;
-      return (v) => v.length >= pre.length + post.length && v.startsWith(pre) && v.endsWith(post);
-    }
-    if (parts.length === 3 && parts[0] === '' && parts[2] === '') {
-      const mid = parts[1] ?? '';
-      return (v) => v.includes(mid);
+    if (parts.length === 1) {
+      this.mode = 0;
+    } else if (parts.length === 2) {
+      this.mode = 1;
+      this.pre = parts[0] ?? '';
+      this.post = parts[1] ?? '';
+    } else if (parts.length === 3 && parts[0] === '' && parts[2] === '') {
+      this.mode = 2;
+      this.pre = parts[1] ?? '';
     }
   }
-  const p = Array.from(pattern);
-  const pBmp = !hasSurrogates(pattern);
-  return (value) => wildcard(pBmp && !hasSurrogates(value) ? value : Array.from(value), p);
+
+  test(v: string): boolean {
+    switch (this.mode) {
+      case 0:
+        return v === this.pattern;
+      case 1:
+        return (
+          v.length >= this.pre.length + this.post.length && v.startsWith(this.pre) && v.endsWith(this.post)
+        );
+      case 2:
+        return v.includes(this.pre);
+      default:
+        return wildcard(this.bmp && !hasSurrogates(v) ? v : Array.from(v), this.chars);
+    }
+  }
 }
 
 function wildcard(v: string | readonly string[], p: readonly string[]): boolean {

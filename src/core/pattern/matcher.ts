@@ -2,7 +2,14 @@
 import type { ObservationNode, PatternAst } from './ast.js';
 import { compileComparisonExpression } from './compile.js';
 import type { ObservationTest } from './compile.js';
-import { buildEvalTree, evaluate, isSingleObservation } from './evaluate.js';
+import { EntenteError } from '../errors.js';
+import {
+  buildEvalTree,
+  evaluate,
+  isSingleObservation,
+  MAX_OBSERVATIONS_PER_MATCH,
+  observationsPerMatch,
+} from './evaluate.js';
 import type { EvalNode, ObservationTimes } from './evaluate.js';
 import type { Observation, PreparedObservation } from './observation.js';
 import { preparedOf } from './observation.js';
@@ -22,6 +29,20 @@ const compiled = new WeakMap<PatternAst, CompiledPattern>();
 export function compilePattern(ast: PatternAst): CompiledPattern {
   const hit = compiled.get(ast);
   if (hit) return hit;
+  const cp = compileUncached(ast);
+  compiled.set(ast, cp);
+  return cp;
+}
+
+/** Without the per-AST cache: for the index, which keeps its own and would only burden the GC with a WeakMap. */
+export function compileUncached(ast: PatternAst): CompiledPattern {
+  const needed = observationsPerMatch(ast.expression);
+  if (needed > MAX_OBSERVATIONS_PER_MATCH) {
+    throw new EntenteError(
+      'INVALID',
+      `a match of this pattern needs ${needed} observations; the limit is ${MAX_OBSERVATIONS_PER_MATCH}`,
+    );
+  }
   const leaves: { node: ObservationNode; test: ObservationTest }[] = [];
   const root = buildEvalTree(
     ast,
@@ -34,7 +55,6 @@ export function compilePattern(ast: PatternAst): CompiledPattern {
     root,
     singleObservation: isSingleObservation(root),
   });
-  compiled.set(ast, cp);
   return cp;
 }
 
@@ -58,7 +78,7 @@ export function matchCompiled(
 ): { matched: boolean; observations: number[] } {
   const lists = cp.leaves.map(({ test }) => {
     const out: number[] = [];
-    for (let i = 0; i < prepared.length; i++) if (test(prepared[i] as PreparedObservation)) out.push(i);
+    for (let i = 0; i < prepared.length; i++) if (test.test(prepared[i] as PreparedObservation)) out.push(i);
     return out;
   });
   if (cp.root.t === 'leaf') {

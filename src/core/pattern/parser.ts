@@ -18,6 +18,7 @@ import type {
   TimestampLiteral,
 } from './ast.js';
 import { flatten, freeze, setNodePosition } from './ast.js';
+import type { SourcePosition } from './ast.js';
 import { isBase64, isHex, isPatternTimestamp } from './literals.js';
 import { PatternSyntaxError, tokenize } from './lexer.js';
 import type { Token } from './lexer.js';
@@ -45,7 +46,16 @@ const describe = (t: Token): string => {
 class Parser {
   private pos = 0;
   private depth = 0;
-  constructor(private readonly tokens: readonly Token[]) {}
+  constructor(
+    private readonly tokens: readonly Token[],
+    private readonly track: boolean,
+  ) {}
+
+  /** Freeze a node, recording where it came from when positions were asked for. */
+  private at<T extends object>(node: T, pos: SourcePosition): T {
+    if (this.track) setNodePosition(node, pos);
+    return Object.freeze(node);
+  }
 
   private peek(): Token {
     return this.tokens[this.pos] as Token;
@@ -136,8 +146,7 @@ class Parser {
       const comparison = this.comparisonOr();
       this.expectPunct(']');
       this.depth--;
-      expr = freeze({ kind: 'observation', comparison });
-      setNodePosition(expr, t);
+      expr = this.at({ kind: 'observation', comparison }, t);
     } else if (this.isPunct('(')) {
       this.next();
       this.enter(t);
@@ -160,7 +169,7 @@ class Parser {
           throw new PatternSyntaxError('WITHIN needs a positive number of seconds', num.line, num.column);
         }
         this.expectKeyword('SECONDS');
-        qualifier = freeze({ kind: 'within' as const, seconds });
+        qualifier = this.at({ kind: 'within' as const, seconds }, q);
       } else if (this.isKeyword('REPEATS')) {
         this.next();
         const num = this.next();
@@ -173,13 +182,13 @@ class Parser {
           throw new PatternSyntaxError(`REPEATS is limited to ${MAX_REPEATS} TIMES`, num.line, num.column);
         }
         this.expectKeyword('TIMES');
-        qualifier = freeze({ kind: 'repeats' as const, times });
+        qualifier = this.at({ kind: 'repeats' as const, times }, q);
       } else if (this.isKeyword('START')) {
         this.next();
         const start = this.timestamp();
         this.expectKeyword('STOP');
         const stop = this.timestamp();
-        qualifier = freeze({ kind: 'start-stop' as const, start, stop });
+        qualifier = this.at({ kind: 'start-stop' as const, start, stop }, q);
       }
       if (!qualifier) {
         this.depth -= qualifiers;
@@ -188,9 +197,7 @@ class Parser {
       // qualifiers nest the tree too, so they count towards the depth bound
       this.enter(q);
       qualifiers++;
-      setNodePosition(qualifier, q);
-      expr = freeze({ kind: 'qualified', expression: expr, qualifier });
-      setNodePosition(expr, q);
+      expr = this.at({ kind: 'qualified', expression: expr, qualifier }, q);
     }
   }
 
@@ -234,9 +241,7 @@ class Parser {
     }
     if (this.isKeyword('EXISTS')) {
       this.next();
-      const node = freeze({ kind: 'exists' as const, path: this.objectPath() });
-      setNodePosition(node, t);
-      return node;
+      return this.at({ kind: 'exists' as const, path: this.objectPath() }, t);
     }
     if (t.type !== 'ident') this.fail(['an object path', "'('", 'EXISTS']);
     const path = this.objectPath();
@@ -292,9 +297,8 @@ class Parser {
         this.fail([`a string after ${operator}`], vTok);
       }
     }
-    const node: Comparison = freeze({ kind: 'comparison', path, operator, negated, value });
-    setNodePosition(node, t);
-    return node;
+    const node: Comparison = { kind: 'comparison', path, operator, negated, value };
+    return this.at(node, t);
   }
 
   private setLiteral(): SetLiteral {
@@ -314,9 +318,7 @@ class Parser {
       }
     }
     this.expectPunct(')');
-    const node = freeze({ kind: 'set' as const, values: Object.freeze(values) });
-    setNodePosition(node, open);
-    return node;
+    return this.at({ kind: 'set' as const, values: Object.freeze(values) }, open);
   }
 
   private objectPath(): ObjectPath {
@@ -339,9 +341,7 @@ class Parser {
         break;
       }
     }
-    const node = freeze({ kind: 'path' as const, objectType: typeTok.text, steps: Object.freeze(steps) });
-    setNodePosition(node, typeTok);
-    return node;
+    return this.at({ kind: 'path' as const, objectType: typeTok.text, steps: Object.freeze(steps) }, typeTok);
   }
 
   private pathKey(): string {
@@ -409,9 +409,7 @@ class Parser {
       default:
         return this.fail(['a constant'], t);
     }
-    freeze(lit);
-    setNodePosition(lit, t);
-    return lit;
+    return this.at(lit, t);
   }
 }
 
@@ -436,7 +434,7 @@ function safeInt(t: Token): number {
 }
 
 /** Parse pattern text into a frozen AST; throws `PatternSyntaxError` (an `EntenteError('INVALID')`). */
-export function parse(text: string): PatternAst {
+export function parse(text: string, options: { positions?: boolean } = {}): PatternAst {
   if (typeof text !== 'string') throw new PatternSyntaxError('a pattern must be a string', 1, 1);
   if (text.length > MAX_PATTERN_LENGTH) {
     throw new PatternSyntaxError(
@@ -445,5 +443,5 @@ export function parse(text: string): PatternAst {
       1,
     );
   }
-  return new Parser(tokenize(text)).parsePattern();
+  return new Parser(tokenize(text), options.positions === true).parsePattern();
 }

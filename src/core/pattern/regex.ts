@@ -339,7 +339,10 @@ interface Inst {
   op: number;
   x: number;
   y: number;
-  ranges?: Int32Array;
+  /** SET: [lo, hi, lo, hi, …]; lo/hi repeat the first range for the common single-range case. */
+  ranges?: readonly number[];
+  lo?: number;
+  hi?: number;
   neg?: boolean;
   assert?: AssertKind;
 }
@@ -358,7 +361,15 @@ class Compiler {
       case 'empty':
         return;
       case 'set':
-        this.emit({ op: OP_SET, x: 0, y: 0, ranges: Int32Array.from(node.ranges), neg: node.neg });
+        this.emit({
+          op: OP_SET,
+          x: 0,
+          y: 0,
+          ranges: node.ranges,
+          lo: node.ranges.length === 2 ? node.ranges[0] : -1,
+          hi: node.ranges.length === 2 ? node.ranges[1] : -2,
+          neg: node.neg,
+        });
         return;
       case 'assert':
         this.emit({ op: OP_ASSERT, x: 0, y: 0, assert: node.kind });
@@ -410,7 +421,7 @@ class Compiler {
 const isWordCp = (cp: number): boolean =>
   (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || cp === 95 || (cp >= 97 && cp <= 122);
 
-function inRanges(ranges: Int32Array, cp: number): boolean {
+function inRanges(ranges: readonly number[], cp: number): boolean {
   for (let k = 0; k < ranges.length; k += 2) {
     if (cp >= (ranges[k] as number) && cp <= (ranges[k + 1] as number)) return true;
   }
@@ -443,6 +454,9 @@ function requiredLiteral(node: RNode): string {
   return run.length > best.length ? run : best;
 }
 
+const EMPTY = new Int32Array(0);
+const EMPTY_U = new Uint32Array(0);
+
 export interface CompiledRegex {
   readonly source: string;
   /** A literal every match contains ('' when none is known). */
@@ -450,109 +464,149 @@ export interface CompiledRegex {
   test(input: string): boolean;
 }
 
-/** Compile a `MATCHES` expression; throws `RegexError` (code INVALID) for unsupported or malformed syntax. */
+const cache = new Map<string, CompiledRegex>();
+const CACHE_LIMIT = 10_000;
+
+/**
+ * Compile a `MATCHES` expression; throws `RegexError` (code INVALID) for unsupported or malformed syntax.
+ * Compiled expressions are shared by source (validation and compilation of one pattern both ask for it).
+ */
 export function compileRegex(source: string): CompiledRegex {
+  const hit = cache.get(source);
+  if (hit) return hit;
+  const compiled = compileRegexUncached(source);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(source, compiled);
+  return compiled;
+}
+
+function compileRegexUncached(source: string): CompiledRegex {
   const flags: Flags = { i: false, s: false, m: false };
   const ast = new RegexParser(source, flags).parse();
   const c = new Compiler();
   c.compile(ast);
   c.prog.push({ op: OP_MATCH, x: 0, y: 0 });
-  const prog = c.prog;
-  const required = flags.i ? '' : requiredLiteral(ast);
-  const size = prog.length;
-  const clist = new Int32Array(size);
-  const nlist = new Int32Array(size);
-  const mark = new Uint32Array(size);
-  const stack = new Int32Array(size * 2 + 2);
-  let gen = 0;
+  return new PikeVm(source, c.prog, flags.i ? '' : requiredLiteral(ast));
+}
 
-  const test = (input: string): boolean => {
-    if (required && !input.includes(required)) return false;
-    let ccount = 0;
-    const n = input.length;
-    // add thread pc (and its epsilon closure) into list; prev/cur are the code points around the position
-    const add = (
-      list: Int32Array,
-      count: number,
-      pc0: number,
-      pos: number,
-      prev: number,
-      cur: number,
-    ): number => {
-      let sp = 0;
-      stack[sp++] = pc0;
-      while (sp > 0) {
-        const pc = stack[--sp] as number;
-        if (mark[pc] === gen) continue;
-        mark[pc] = gen;
-        const inst = prog[pc] as Inst;
-        switch (inst.op) {
-          case OP_JMP:
-            stack[sp++] = inst.x;
-            break;
-          case OP_SPLIT:
-            stack[sp++] = inst.y;
-            stack[sp++] = inst.x;
-            break;
-          case OP_ASSERT: {
-            let ok: boolean;
-            switch (inst.assert) {
-              case 'start':
-                ok = pos === 0;
-                break;
-              case 'end':
-                ok = pos === n;
-                break;
-              case 'endz':
-                ok = pos === n || (pos === n - 1 && cur === 10);
-                break;
-              case 'bol':
-                ok = pos === 0 || prev === 10;
-                break;
-              case 'eol':
-                ok = pos === n || cur === 10;
-                break;
-              case 'wordb':
-                ok = isWordCp(prev) !== isWordCp(cur);
-                break;
-              default:
-                ok = isWordCp(prev) === isWordCp(cur);
-            }
-            if (ok) stack[sp++] = pc + 1;
-            break;
+/**
+ * The VM as a class, not a closure: an index holds thousands of compiled expressions, and V8 runs one shared
+ * method far faster than thousands of distinct closures.
+ */
+class PikeVm implements CompiledRegex {
+  // the work lists are allocated on first use: many compiled patterns are never run
+  private clist = EMPTY;
+  private nlist = EMPTY;
+  private mark = EMPTY_U;
+  private stack = EMPTY;
+  private gen = 0;
+
+  constructor(
+    readonly source: string,
+    private readonly prog: readonly Inst[],
+    readonly required: string,
+  ) {}
+
+  /** Add thread `pc0` and its epsilon closure to `list`; prev/cur are the code points around `pos`. */
+  private add(
+    list: Int32Array,
+    count: number,
+    pc0: number,
+    pos: number,
+    n: number,
+    prev: number,
+    cur: number,
+  ): number {
+    const { prog, mark, stack, gen } = this;
+    let sp = 0;
+    stack[sp++] = pc0;
+    while (sp > 0) {
+      const pc = stack[--sp] as number;
+      if (mark[pc] === gen) continue;
+      mark[pc] = gen;
+      const inst = prog[pc] as Inst;
+      switch (inst.op) {
+        case OP_JMP:
+          stack[sp++] = inst.x;
+          break;
+        case OP_SPLIT:
+          stack[sp++] = inst.y;
+          stack[sp++] = inst.x;
+          break;
+        case OP_ASSERT: {
+          let ok: boolean;
+          switch (inst.assert) {
+            case 'start':
+              ok = pos === 0;
+              break;
+            case 'end':
+              ok = pos === n;
+              break;
+            case 'endz':
+              ok = pos === n || (pos === n - 1 && cur === 10);
+              break;
+            case 'bol':
+              ok = pos === 0 || prev === 10;
+              break;
+            case 'eol':
+              ok = pos === n || cur === 10;
+              break;
+            case 'wordb':
+              ok = isWordCp(prev) !== isWordCp(cur);
+              break;
+            default:
+              ok = isWordCp(prev) === isWordCp(cur);
           }
-          default:
-            list[count++] = pc;
+          if (ok) stack[sp++] = pc + 1;
+          break;
         }
+        default:
+          list[count++] = pc;
       }
-      return count;
-    };
+    }
+    return count;
+  }
+
+  test(input: string): boolean {
+    if (this.required && !input.includes(this.required)) return false;
+    const size = this.prog.length;
+    if (this.clist.length === 0) {
+      this.clist = new Int32Array(size);
+      this.nlist = new Int32Array(size);
+      this.mark = new Uint32Array(size);
+      this.stack = new Int32Array(size * 2 + 2);
+    }
+    const { clist, nlist, prog } = this;
+    const n = input.length;
+    let ccount = 0;
     let pos = 0;
     let prev = -1;
     for (;;) {
       const cur = pos < n ? (input.codePointAt(pos) as number) : -1;
-      gen++;
-      if (gen === 0xffffffff) {
-        mark.fill(0);
-        gen = 1;
+      if (++this.gen === 0xffffffff) {
+        this.mark.fill(0);
+        this.gen = 1;
       }
       // closure of the threads that survived the last step, then a fresh start (unanchored search)
       let count = 0;
-      for (let k = 0; k < ccount; k++) count = add(nlist, count, clist[k] as number, pos, prev, cur);
-      count = add(nlist, count, 0, pos, prev, cur);
-      // nlist now holds SET/MATCH instructions active at pos
+      for (let k = 0; k < ccount; k++) count = this.add(nlist, count, clist[k] as number, pos, n, prev, cur);
+      count = this.add(nlist, count, 0, pos, n, prev, cur);
       let next = 0;
       for (let k = 0; k < count; k++) {
         const pc = nlist[k] as number;
         const inst = prog[pc] as Inst;
         if (inst.op === OP_MATCH) return true;
-        if (cur >= 0 && inRanges(inst.ranges as Int32Array, cur) !== inst.neg) clist[next++] = pc + 1;
+        if (cur < 0) continue;
+        const hit =
+          inst.lo !== undefined && inst.lo >= 0
+            ? cur >= inst.lo && cur <= (inst.hi as number)
+            : inRanges(inst.ranges as readonly number[], cur);
+        if (hit !== inst.neg) clist[next++] = pc + 1;
       }
       if (cur < 0) return false;
       ccount = next;
       prev = cur;
       pos += cur > 0xffff ? 2 : 1;
     }
-  };
-  return { source, required, test };
+  }
 }

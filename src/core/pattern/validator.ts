@@ -15,6 +15,7 @@ import { isHex, parseCidr, timestampMillis } from './literals.js';
 import { HASH_ALGORITHMS, NON_SCO_TYPES, SCO_PROPERTIES, propertyType } from './sco-catalog.js';
 import type { PropertyType } from './sco-catalog.js';
 import { compileRegex } from './regex.js';
+import { MAX_OBSERVATIONS_PER_MATCH, observationsPerMatch } from './evaluate.js';
 
 export interface PatternIssue {
   readonly severity: 'error' | 'warning';
@@ -118,10 +119,11 @@ export function validateAst(ast: PatternAst): PatternIssue[] {
     if (pt !== undefined && pt !== 'other') {
       for (const lit of lits) {
         if (!(LITERAL_FITS[pt] ?? []).includes(lit.kind)) {
+          // a warning, not an error: the spec's own examples compare file:size with a string
           add(
-            'error',
+            'warning',
             'constant-type',
-            `${article(lit.kind)} ${lit.kind} constant cannot be compared with ${c.path.objectType}:${stepName(c.path)}, ${article(pt)} ${pt} property`,
+            `${article(lit.kind)} ${lit.kind} constant never equals ${c.path.objectType}:${stepName(c.path)}, ${article(pt)} ${pt} property`,
             lit,
           );
         } else if (pt === 'timestamp' && lit.kind === 'string') {
@@ -130,7 +132,7 @@ export function validateAst(ast: PatternAst): PatternIssue[] {
       }
       if ((c.operator === 'LIKE' || c.operator === 'MATCHES') && pt !== 'string' && pt !== 'binary') {
         add(
-          'error',
+          'warning',
           'operator-type',
           `${c.operator} applies to string properties, not to a ${pt} property`,
           c,
@@ -222,6 +224,15 @@ export function validateAst(ast: PatternAst): PatternIssue[] {
     }
   };
   walkObservation(ast.expression);
+  const needed = observationsPerMatch(ast.expression);
+  if (needed > MAX_OBSERVATIONS_PER_MATCH) {
+    add(
+      'error',
+      'too-many-observations',
+      `a match of this pattern needs ${needed} observations (AND, FOLLOWEDBY and REPEATS multiply); the limit is ${MAX_OBSERVATIONS_PER_MATCH}`,
+      ast.expression,
+    );
+  }
   return issues;
 }
 

@@ -112,7 +112,7 @@ const BENIGN_UAS = [
   'Microsoft WinRM Client',
 ];
 const IIS_FIELDS =
-  'date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Referer) cs-host sc-status sc-substatus sc-win32-status time-taken';
+  'date time s-sitename s-ip cs-method cs-uri-stem cs-uri-query s-port cs-username c-ip cs(User-Agent) cs(Cookie) cs(Referer) cs-host sc-status sc-substatus sc-win32-status time-taken';
 const HP_COLUMNS = HTTPPROXY_DEFAULT_FIELDS.split(',');
 const HP_INDEX = new Map(HP_COLUMNS.map((c, i) => [c, i]));
 
@@ -303,6 +303,10 @@ function iisBenign(c: Ctx, backEnd: boolean): string {
     stem === '/owa/' || stem.startsWith('/owa/auth') ? '-' : `CONTOSO\\${user}`,
     ip,
     ua,
+    // Session cookies, including X-BackEndCookie: a near miss for the X-BEResource rule.
+    r.next() < 0.5
+      ? '-'
+      : `ClientId=${r.hex(32).toUpperCase()};+X-BackEndCookie=S-1-5-21-3623811015-3361044348-30300820-${1100 + r.int(60)}=${r.hex(40)};+X-OWA-CANARY=${r.hex(76)}`,
     '-',
     'mail.contoso.com',
     r.pick(['200', '200', '200', '302', '401']),
@@ -565,6 +569,7 @@ function attackPlans(rng: Prng, copies: number, files: Record<string, string>): 
       query: string,
       ipAddr: string,
       ua: string,
+      cookie = '-',
     ): string => {
       const [date, t] = c.time.split('T') as [string, string];
       return [
@@ -579,6 +584,7 @@ function attackPlans(rng: Prng, copies: number, files: Record<string, string>): 
         '-',
         ipAddr,
         ua.replace(/ /g, '+'),
+        cookie,
         '-',
         'mail.contoso.com',
         '200',
@@ -596,8 +602,16 @@ function attackPlans(rng: Prng, copies: number, files: Record<string, string>): 
         '/ecp/main.css',
         '/ecp/y.js',
       ]);
-      add(files['iis1']!, ['iis-static-post'], [`ipv4-addr:${a}`, 'user-agent:python-requests/2.25.1'], (c) =>
-        iisLine(c, 1, 'POST', stem, '-', a, 'python-requests/2.25.1'),
+      // The SSRF cookies EOMT's rewrite rules block, where IIS logs cs(Cookie).
+      const cookie =
+        k % 2 === 0
+          ? 'X-BEResource=a]@EX01.contoso.local:444/ecp/proxyLogon.ecp?a=~1942062522;'
+          : 'X-AnonResource=true;+X-AnonResource-Backend=localhost/ecp/default.flt?~3;';
+      add(
+        files['iis1']!,
+        ['iis-static-post', 'iis-ssrf-cookie'],
+        [`ipv4-addr:${a}`, 'user-agent:python-requests/2.25.1'],
+        (c) => iisLine(c, 1, 'POST', stem, '-', a, 'python-requests/2.25.1', cookie),
       );
     }
     {
@@ -718,7 +732,7 @@ export async function generateLogs(outDir: string, opts: GenerateOptions): Promi
   await file('eventxml').write(`<?xml version="1.0" encoding="UTF-8"?>\r\n<Events>`);
 
   const plans = opts.attacks === false ? [] : attackPlans(rng, opts.copies ?? 2, rel);
-  const listingPlan = opts.attacks === false ? [] : listingPlans(rng, rel['listing']!);
+  const listingPlan = opts.attacks === false ? [] : listingPlans(rng, rel['listing']);
   plans.sort((a, b) => a.at - b.at);
   const traces: PlantedTrace[] = [];
   let eventRecord = 1;
@@ -728,6 +742,12 @@ export async function generateLogs(outDir: string, opts: GenerateOptions): Promi
     if (typeof content === 'string') return f.write(content);
     if (key === rel['eventcsv']) return f.write(eventCsvRow(ctx, content));
     return f.write(eventXml(ctx, content, eventRecord++));
+  };
+
+  const plant = async (p: Plan): Promise<void> => {
+    const line = await writeRecord(p.file, p.render(ctx));
+    const id = `${p.detectors[0]}#${traces.length}`;
+    traces.push({ id, file: p.file, line, detectors: p.detectors, observables: p.observables });
   };
 
   // Benign traffic mix by share of bytes: HttpProxy ~55 %, IIS ~35 %, the rest ~10 %.
@@ -750,15 +770,7 @@ export async function generateLogs(outDir: string, opts: GenerateOptions): Promi
     const progress = written / target;
     ctx.time = new Date(startMs + Math.floor(progress * 86_400_000)).toISOString();
     while (planIndex < plans.length && plans[planIndex]!.at <= progress) {
-      const p = plans[planIndex++]!;
-      const line = await writeRecord(p.file, p.render(ctx));
-      traces.push({
-        id: `${p.detectors[0]}#${traces.length}`,
-        file: p.file,
-        line,
-        detectors: p.detectors,
-        observables: p.observables,
-      });
+      await plant(plans[planIndex++]!);
     }
     const roll = rng.next() * acc;
     const key = cumulative.find(([, c]) => roll < c)?.[0] ?? 'iis1';
@@ -774,29 +786,13 @@ export async function generateLogs(outDir: string, opts: GenerateOptions): Promi
     written += f.bytes - before;
   }
   for (; planIndex < plans.length; planIndex++) {
-    const p = plans[planIndex]!;
-    const line = await writeRecord(p.file, p.render(ctx));
-    traces.push({
-      id: `${p.detectors[0]}#${traces.length}`,
-      file: p.file,
-      line,
-      detectors: p.detectors,
-      observables: p.observables,
-    });
+    await plant(plans[planIndex]!);
   }
   // The listing: stock files with the planted ones among them; every fourth stock line carries a SHA-256.
-  const listing = files.get(rel['listing']!)!;
+  const listing = files.get(rel['listing'])!;
   for (let li = 0; li < LISTING_BENIGN.length; li++) {
     for (const p of listingPlan) {
-      if (Math.floor(p.at * LISTING_BENIGN.length) !== li) continue;
-      const line = await listing.write(p.render(ctx) as string);
-      traces.push({
-        id: `${p.detectors[0]}#${traces.length}`,
-        file: p.file,
-        line,
-        detectors: p.detectors,
-        observables: p.observables,
-      });
+      if (Math.floor(p.at * LISTING_BENIGN.length) === li) await plant(p);
     }
     const path = LISTING_BENIGN[li]!;
     await listing.write(li % 4 === 0 ? `${rng.hex(64)}  ${path}` : path);

@@ -54,7 +54,8 @@ export function campaignIndicators(observables: Iterable<string>, seed = 7): Syn
 
 /** `count` indicators: the campaign's IPs, user agents and hashes first, then random filler. */
 export function syntheticIndicators(count: number, seed = 11): SyntheticIndicator[] {
-  const rng = new Prng(seed);
+  // Offset the seed so the filler never replays the log generator's random sequence for the same seed.
+  const rng = new Prng((seed ^ 0x1d1c4) * 2654435761);
   const out: SyntheticIndicator[] = [];
   const campaign = [
     ...CAMPAIGN.ips.map((ip) => `ipv4-addr:${ip}`),
@@ -92,7 +93,10 @@ export function syntheticIndicators(count: number, seed = 11): SyntheticIndicato
 }
 
 /** A STIX 2.1 bundle holding the indicators, for `entente scan --indicators`. */
-export function indicatorBundle(indicators: readonly SyntheticIndicator[], created = '2021-03-10T00:00:00.000Z'): object {
+export function indicatorBundle(
+  indicators: readonly SyntheticIndicator[],
+  created = '2021-03-10T00:00:00.000Z',
+): object {
   return {
     type: 'bundle',
     id: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d',

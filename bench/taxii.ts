@@ -1,0 +1,282 @@
+/**
+ * TAXII benchmark: GET objects/?limit=100 (latest versions, bearer token) with many objects stored, at 16
+ * connections with autocannon, measured in the same run against the ceiling: a bare node:http server returning
+ * the same precomputed response bytes. Then a 10,000-object POST timed until its status is complete. Both servers
+ * run in a child process; the load generator runs in this one.
+ *
+ *   npx tsx bench/taxii.ts [--objects 1000000] [--duration 10] [--pg] [--mix 600]
+ *
+ * --pg runs on a throwaway PostgreSQL (from /usr/lib/postgresql/*) instead of a SQLite file. --mix S adds S seconds
+ * of reads and writes together, reporting the server's RSS at the start and the end.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import { createNode, loadConfig, startServer } from '../src/main.js';
+import { LOCAL_OPERATOR } from '../src/services/index.js';
+import type { NewVersion, WritePolicy } from '../src/storage/index.js';
+import { TaxiiClient } from '../src/taxii/client.js';
+import { parseTaxiiConfig } from '../src/taxii/config.js';
+import type { StixJson } from '../src/taxii/types.js';
+import { findPgBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+};
+const OBJECTS = Number(arg('objects', '1000000'));
+const DURATION = Number(arg('duration', '10'));
+const usePg = args.includes('--pg');
+const MIX_SECONDS = Number(arg('mix', '0'));
+const TAXII = 'application/taxii+json;version=2.1';
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+const indicatorBody = (n: number) =>
+  JSON.stringify({
+    type: 'indicator',
+    spec_version: '2.1',
+    id: `indicator--${uuid(n)}`,
+    created: '2021-03-02T00:00:00.000Z',
+    modified: '2021-03-02T00:00:00.000Z',
+    name: `bench indicator ${n}`,
+    pattern: `[ipv4-addr:value = '10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}']`,
+    pattern_type: 'stix',
+    valid_from: '2021-03-02T00:00:00Z',
+    indicator_types: ['malicious-activity'],
+  });
+
+const trustAll: WritePolicy = { sameContent: (a, b) => a === b, checkTransition: () => [] };
+
+interface Load {
+  requestsPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+async function load(url: string, headers: Record<string, string>): Promise<Load> {
+  const r = await autocannon({ url, connections: 16, duration: DURATION, headers });
+  return {
+    requestsPerSec: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
+  };
+}
+
+interface Served {
+  target: string;
+  bareUrl: string;
+  root: string;
+  postCollection: string;
+  token: string;
+  responseBytes: number;
+  fillSeconds: number;
+}
+
+/** The server side (a child process, so the load generator does not share its event loop): fill, then serve. */
+async function serve(): Promise<void> {
+  let pg: ThrowawayPostgres | undefined;
+  let dir: string | undefined;
+  let dbUrl: string;
+  if (usePg) {
+    const bin = findPgBin();
+    if (!bin) throw new Error('PostgreSQL not found under /usr/lib/postgresql');
+    pg = await startThrowawayPostgres(bin, { durable: true });
+    dbUrl = pg.url;
+  } else {
+    dir = mkdtempSync(join(tmpdir(), 'entente-bench-taxii-'));
+    dbUrl = `sqlite:${join(dir, 'b.db')}`;
+  }
+  const node = await createNode(
+    loadConfig(
+      {},
+      { databaseUrl: dbUrl, host: '127.0.0.1', port: 0, logLevel: 'warn', taxii: parseTaxiiConfig({}) },
+    ),
+  );
+  const collection = await node.services.collections.ensure('bench');
+  const post = await node.services.collections.ensure('bench-post');
+
+  // Fill quickly: prepared versions straight into storage in large batches (validation is not what is measured).
+  const t0 = performance.now();
+  const BATCH = 10_000;
+  for (let start = 0; start < OBJECTS; start += BATCH) {
+    const batch: NewVersion[] = [];
+    for (let n = start; n < Math.min(OBJECTS, start + BATCH); n++) {
+      const body = indicatorBody(n);
+      batch.push({
+        id: `indicator--${uuid(n)}`,
+        type: 'indicator',
+        specVersion: '2.1',
+        versionKey: '2021-03-02T00:00:00.000000000Z',
+        version: '2021-03-02T00:00:00.000Z',
+        createdByRef: null,
+        markings: null,
+        revoked: false,
+        rawHash: createHash('sha256').update(body).digest('base64'),
+        body,
+      });
+    }
+    await node.storage.objects.writeBatch(collection.id, batch, trustAll);
+  }
+  const fillSeconds = (performance.now() - t0) / 1000;
+
+  // The reader acts for a registered organisation, so the sharing rules let it see the unmarked objects.
+  const org = await node.services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Bench CERT' });
+  await node.auth.createUser({ name: 'bench', roles: ['reader'], organizationId: org.id });
+  await node.auth.grant('bench', collection.id, { canRead: true, canWrite: true });
+  await node.auth.grant('bench', post.id, { canRead: true, canWrite: true });
+  const { token } = await node.auth.createToken('bench', 'bench');
+  const { app, url } = await startServer(node);
+  const target = `${url}/taxii2/api/collections/${collection.id}/objects/?limit=100`;
+
+  // The ceiling: the same bytes and headers from a bare node:http server, in the same process.
+  const sample = await fetch(target, { headers: { accept: TAXII, authorization: `Bearer ${token}` } });
+  const bytes = Buffer.from(await sample.arrayBuffer());
+  const sampleHeaders = {
+    'content-type': TAXII,
+    'x-taxii-date-added-first': sample.headers.get('x-taxii-date-added-first') ?? '',
+    'x-taxii-date-added-last': sample.headers.get('x-taxii-date-added-last') ?? '',
+  };
+  const bare = createServer((_req, res) => {
+    res.writeHead(200, { ...sampleHeaders, 'content-length': bytes.length });
+    res.end(bytes);
+  });
+  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+  const bareAddr = bare.address();
+  const served: Served = {
+    target,
+    bareUrl: `http://127.0.0.1:${typeof bareAddr === 'object' && bareAddr ? bareAddr.port : 0}/`,
+    root: `${url}/taxii2/api/`,
+    postCollection: post.id,
+    token,
+    responseBytes: bytes.length,
+    fillSeconds,
+  };
+  process.stdout.write(`${JSON.stringify(served)}\n`);
+  // Runs until the parent closes stdin.
+  for await (const _ of process.stdin) void _;
+  await new Promise<void>((r) => bare.close(() => r()));
+  await app.close();
+  await node.close();
+  await pg?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+const rssMb = (pid: number): number => {
+  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return m ? Math.round(Number(m[1]) / 1024) : NaN;
+};
+
+/**
+ * The server's RSS over a read/write mix: GET objects/?limit=100 at 8 connections while 100-object envelopes are
+ * POSTed back to back (each waited for to completion), for MIX_SECONDS.
+ */
+async function readWriteMix(served: Served, pid: number) {
+  const samples: { second: number; rssMb: number }[] = [{ second: 0, rssMb: rssMb(pid) }];
+  const started = performance.now();
+  const elapsed = () => (performance.now() - started) / 1000;
+  const timer = setInterval(() => samples.push({ second: Math.round(elapsed()), rssMb: rssMb(pid) }), 60_000);
+  const reads = autocannon({
+    url: served.target,
+    connections: 8,
+    duration: MIX_SECONDS,
+    headers: { accept: TAXII, authorization: `Bearer ${served.token}` },
+  });
+  const client = new TaxiiClient({ credentials: { token: served.token } });
+  let written = 0;
+  for (let round = 0; elapsed() < MIX_SECONDS; round++) {
+    const objects = Array.from(
+      { length: 100 },
+      (_, i) => JSON.parse(indicatorBody(10_000_000 + round * 100 + i)) as StixJson,
+    );
+    for (const st of await client.addObjects(served.root, served.postCollection, objects))
+      written += (await client.waitForStatus(served.root, st.id, { intervalMs: 50 })).success_count;
+  }
+  const r = await reads;
+  clearInterval(timer);
+  samples.push({ second: Math.round(elapsed()), rssMb: rssMb(pid) });
+  return {
+    seconds: MIX_SECONDS,
+    reads: r.requests.total,
+    readsPerSecond: r.requests.average,
+    readP99: r.latency.p99,
+    written,
+    rssStartMb: samples[0]!.rssMb,
+    rssEndMb: samples.at(-1)!.rssMb,
+    samples,
+  };
+}
+
+async function main(): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--serve', ...args],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const served = await new Promise<Served>((resolve, reject) => {
+    let buf = '';
+    child.stdout.on('data', (c: Buffer) => {
+      buf += c.toString();
+      const nl = buf.indexOf('\n');
+      if (nl >= 0) resolve(JSON.parse(buf.slice(0, nl)) as Served);
+    });
+    child.on('exit', (code) => reject(new Error(`server process exited (${code})`)));
+  });
+  const headers = { accept: TAXII, authorization: `Bearer ${served.token}` };
+  await load(served.target, headers); // warm-up
+  const ceiling = await load(served.bareUrl, headers);
+  const taxii = await load(served.target, headers);
+
+  // A 10,000-object POST: from the request to a complete status.
+  const client = new TaxiiClient({ credentials: { token: served.token } });
+  const objects = Array.from(
+    { length: 10_000 },
+    (_, i) => JSON.parse(indicatorBody(5_000_000 + i)) as StixJson,
+  );
+  const tp = performance.now();
+  const statuses = await client.addObjects(served.root, served.postCollection, objects);
+  let stored = 0;
+  for (const st of statuses)
+    stored += (await client.waitForStatus(served.root, st.id, { intervalMs: 10 })).success_count;
+  const postSeconds = (performance.now() - tp) / 1000;
+  const mix = MIX_SECONDS > 0 ? await readWriteMix(served, child.pid!) : undefined;
+  child.stdin.end();
+  await new Promise((r) => child.once('exit', r));
+
+  const result = {
+    date: new Date().toISOString(),
+    database: usePg ? 'postgres' : 'sqlite',
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    objects: OBJECTS,
+    fillSeconds: Number(served.fillSeconds.toFixed(1)),
+    responseBytes: served.responseBytes,
+    ceiling,
+    taxii,
+    ratio: Number((taxii.requestsPerSec / ceiling.requestsPerSec).toFixed(3)),
+    post: {
+      objects: objects.length,
+      requests: statuses.length,
+      stored,
+      seconds: Number(postSeconds.toFixed(2)),
+      objectsPerSecond: Math.round(stored / postSeconds),
+    },
+    ...(mix ? { mix } : {}),
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+if (args.includes('--serve')) await serve();
+else await main();

@@ -1,0 +1,231 @@
+/**
+ * Authentication and collection permissions for TAXII (and later the REST API): users with passwords (scrypt,
+ * constant-time comparison), API tokens (random, stored only as SHA-256, expiring, revocable), HTTP Basic and
+ * Bearer, and can_read/can_write per principal per collection. Secrets are never logged or stored in clear; a
+ * token is shown once, when it is created.
+ */
+import { createHash, randomBytes, randomUUID, scrypt, timingSafeEqual } from 'node:crypto';
+import { ANONYMOUS, type Principal, type Role } from '../core/access/principal.js';
+import { EntenteError, invalid, notFound } from '../core/errors.js';
+import type { Permission, Storage, StoredUser } from '../storage/index.js';
+
+const ROLES: readonly Role[] = ['admin', 'analyst', 'reader', 'peer'];
+const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
+/** scrypt cost: N=2^15, r=8, p=1 (~32 MiB, tens of ms): slow for guessing, run off the event loop. */
+const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyLength: 32 };
+const BASIC_CACHE_MS = 60_000;
+const BASIC_CACHE_MAX = 1000;
+
+export interface NewUser {
+  readonly name: string;
+  readonly password?: string | undefined;
+  readonly roles?: readonly Role[] | undefined;
+  readonly organizationId?: string | undefined;
+}
+
+export interface CreatedToken {
+  readonly id: string;
+  /** The secret: shown once, never stored. */
+  readonly token: string;
+  readonly expiresAt: string | null;
+}
+
+export type CollectionAccess = { readonly canRead: boolean; readonly canWrite: boolean };
+
+const NO_ACCESS: CollectionAccess = Object.freeze({ canRead: false, canWrite: false });
+const FULL_ACCESS: CollectionAccess = Object.freeze({ canRead: true, canWrite: true });
+
+function scryptAsync(password: string, salt: Buffer, p: typeof SCRYPT): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    scrypt(
+      password,
+      salt,
+      p.keyLength,
+      { N: p.N, r: p.r, p: p.p, maxmem: 128 * p.N * p.r * 2 },
+      (err, key) => (err ? reject(err) : resolve(key)),
+    );
+  });
+}
+
+export async function hashPassword(password: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scryptAsync(password, salt, SCRYPT);
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const [scheme, n, r, p, salt, hash] = stored.split('$');
+  if (scheme !== 'scrypt' || !salt || !hash) return false;
+  const expected = Buffer.from(hash, 'base64');
+  const key = await scryptAsync(password, Buffer.from(salt, 'base64'), {
+    N: Number(n),
+    r: Number(r),
+    p: Number(p),
+    keyLength: expected.length,
+  });
+  return key.length === expected.length && timingSafeEqual(key, expected);
+}
+
+const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex');
+
+export class AuthService {
+  /** Verified Basic credentials, keyed by the SHA-256 of the header (never the header itself). */
+  private readonly basicCache = new Map<string, { principal: Principal; until: number }>();
+  /** Compared against when the user does not exist, so that timing does not reveal user names. */
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(
+    private readonly storage: Storage,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  async createUser(u: NewUser): Promise<{ id: string }> {
+    if (!NAME_RE.test(u.name)) throw invalid(`user name ${JSON.stringify(u.name)}: letters, digits, . _ @ -`);
+    if (u.name === 'anonymous') throw invalid('"anonymous" is reserved');
+    if (await this.storage.principals.userByName(u.name))
+      throw new EntenteError('CONFLICT', `user ${u.name} exists`);
+    const roles = u.roles ?? ['reader'];
+    for (const r of roles) if (!ROLES.includes(r)) throw invalid(`unknown role ${r}`);
+    if (u.password !== undefined) checkPassword(u.password);
+    const id = randomUUID();
+    await this.storage.principals.createUser({
+      id,
+      name: u.name,
+      passwordHash: u.password !== undefined ? await hashPassword(u.password) : null,
+      roles,
+      organizationId: u.organizationId ?? null,
+      createdAt: this.now().toISOString(),
+    });
+    return { id };
+  }
+
+  async setPassword(name: string, password: string): Promise<void> {
+    const user = await this.userNamed(name);
+    checkPassword(password);
+    await this.storage.principals.setPassword(user.id, await hashPassword(password));
+    this.basicCache.clear();
+  }
+
+  async createToken(userName: string, label: string, expiresInDays?: number): Promise<CreatedToken> {
+    const user = await this.userNamed(userName);
+    if (expiresInDays !== undefined && !(expiresInDays > 0)) throw invalid('token expiry must be > 0 days');
+    const token = `ent_${randomBytes(32).toString('base64url')}`;
+    const id = randomUUID();
+    const now = this.now();
+    const expiresAt =
+      expiresInDays !== undefined ? new Date(now.getTime() + expiresInDays * 86_400_000).toISOString() : null;
+    await this.storage.principals.createToken({
+      id,
+      userId: user.id,
+      label: label || 'token',
+      tokenHash: sha256(token),
+      createdAt: now.toISOString(),
+      expiresAt,
+    });
+    return { id, token, expiresAt };
+  }
+
+  async revokeToken(id: string): Promise<void> {
+    if (!(await this.storage.principals.revokeToken(id, this.now().toISOString())))
+      throw notFound(`no active token ${id}`);
+  }
+
+  /** Sets can_read/can_write of a user (by name), or of `anonymous`, on a collection (by id). */
+  async grant(principalName: string, collectionId: string, access: CollectionAccess): Promise<void> {
+    const principalId =
+      principalName === 'anonymous' ? ANONYMOUS.id : (await this.userNamed(principalName)).id;
+    await this.storage.principals.grant(principalId, collectionId, access);
+  }
+
+  /** Who sent this Authorization header: ANONYMOUS without one; UNAUTHENTICATED when it does not check out. */
+  async authenticate(authorization: string | undefined): Promise<Principal> {
+    if (authorization === undefined || authorization.trim() === '') return ANONYMOUS;
+    const space = authorization.indexOf(' ');
+    const scheme = (space < 0 ? authorization : authorization.slice(0, space)).toLowerCase();
+    const value = space < 0 ? '' : authorization.slice(space + 1).trim();
+    if (scheme === 'bearer') return this.bearer(value);
+    if (scheme === 'basic') return this.basic(authorization, value);
+    throw unauthenticated();
+  }
+
+  /** can_read / can_write of a principal on one collection. Admins may do everything. */
+  async collectionAccess(principal: Principal, collectionId: string): Promise<CollectionAccess> {
+    return (await this.accessMap(principal, [collectionId])).get(collectionId) ?? NO_ACCESS;
+  }
+
+  /** Access to each of `collectionIds` (absent from the map = none). */
+  async accessMap(
+    principal: Principal,
+    collectionIds: readonly string[],
+  ): Promise<Map<string, CollectionAccess>> {
+    const scope = principal.collectionScope;
+    const inScope = (id: string) => scope === undefined || scope.includes(id);
+    if (principal.roles.includes('admin'))
+      return new Map(collectionIds.filter(inScope).map((id) => [id, FULL_ACCESS]));
+    const ids = principal.kind === 'anonymous' ? [ANONYMOUS.id] : [principal.id, ANONYMOUS.id];
+    const perms: Map<string, Permission> = await this.storage.principals.permissions(ids);
+    const out = new Map<string, CollectionAccess>();
+    for (const id of collectionIds) {
+      const p = perms.get(id);
+      if (p && inScope(id)) out.set(id, { canRead: p.canRead, canWrite: p.canWrite });
+    }
+    return out;
+  }
+
+  private async bearer(token: string): Promise<Principal> {
+    if (!/^[A-Za-z0-9._~+/=-]{8,512}$/.test(token)) throw unauthenticated();
+    const t = await this.storage.principals.tokenByHash(sha256(token));
+    const now = this.now().toISOString();
+    if (!t || t.revokedAt !== null || (t.expiresAt !== null && t.expiresAt <= now) || t.user.disabled)
+      throw unauthenticated();
+    return { ...principalOf(t.user), kind: 'token', name: `${t.user.name} (token ${t.label})` };
+  }
+
+  private async basic(header: string, value: string): Promise<Principal> {
+    const cacheKey = sha256(header);
+    const cached = this.basicCache.get(cacheKey);
+    const nowMs = this.now().getTime();
+    if (cached && cached.until > nowMs) return cached.principal;
+    let decoded: string;
+    try {
+      decoded = Buffer.from(value, 'base64').toString('utf8');
+    } catch {
+      throw unauthenticated();
+    }
+    const colon = decoded.indexOf(':');
+    if (colon <= 0) throw unauthenticated();
+    const name = decoded.slice(0, colon);
+    const password = decoded.slice(colon + 1);
+    const user = await this.storage.principals.userByName(name);
+    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
+    if (!user || !ok || user.passwordHash === null || user.disabled) throw unauthenticated();
+    const principal = principalOf(user);
+    if (this.basicCache.size >= BASIC_CACHE_MAX) this.basicCache.clear();
+    this.basicCache.set(cacheKey, { principal, until: nowMs + BASIC_CACHE_MS });
+    return principal;
+  }
+
+  private async userNamed(name: string): Promise<StoredUser> {
+    const user = await this.storage.principals.userByName(name);
+    if (!user) throw notFound(`no user ${name}`);
+    return user;
+  }
+}
+
+function principalOf(u: StoredUser): Principal {
+  return {
+    id: u.id,
+    kind: 'user',
+    name: u.name,
+    organizationId: u.organizationId,
+    roles: u.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)),
+  };
+}
+
+function checkPassword(p: string): void {
+  if (p.length < 8) throw invalid('passwords must have at least 8 characters');
+  if (p.length > 1024) throw invalid('password too long');
+}
+
+const unauthenticated = (): EntenteError => new EntenteError('UNAUTHENTICATED', 'invalid credentials');

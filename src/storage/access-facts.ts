@@ -1,0 +1,123 @@
+/**
+ * Write-time upkeep of the per-version access facts that the SQL visibility filter reads (docs/sharing.md):
+ * called by ObjectRepository inside its write transaction.
+ */
+import { sql, type Transaction } from 'kysely';
+import { accessOf, isStatementMarking, splitMarkings, type VersionAccess } from '../core/access/facts.js';
+import type { NewVersion } from './object-repository.js';
+import type { Database } from './schema.js';
+import { AUDIENCE_SQL, NO_COLLECTION_RANK, audienceKey } from './sharing-migration.js';
+
+const CHUNK = 200;
+
+function accessOfVersion(v: NewVersion): VersionAccess {
+  return v.access ?? accessOf(JSON.parse(v.body) as Record<string, unknown>);
+}
+
+/** The access columns of a new version stored into a collection whose default rank is `defaultRank`. */
+export function accessColumns(
+  v: NewVersion,
+  defaultRank: number,
+): {
+  tlp_rank: number | null;
+  eff_rank: number;
+  other_markings: number;
+  sharing_group_id: string | null;
+  source_ref: string | null;
+  target_ref: string | null;
+} {
+  const a = accessOfVersion(v);
+  const { tlpRank, others } = splitMarkings(a.markingRefs);
+  return {
+    tlp_rank: tlpRank,
+    eff_rank: tlpRank ?? defaultRank,
+    other_markings: others.length,
+    sharing_group_id: v.sharingGroupId ?? null,
+    source_ref: a.sourceRef,
+    target_ref: a.targetRef,
+  };
+}
+
+/**
+ * The audience columns of a new collection entry. Exact for a version first stored by this batch; for an already
+ * stored version `afterWrite` recomputes them from the stored row.
+ */
+export function entryAccessColumns(
+  v: NewVersion,
+  defaultRank: number,
+): { audience: string; author: string | null } {
+  const c = accessColumns(v, defaultRank);
+  return { audience: audienceKey(c.eff_rank, c.sharing_group_id), author: v.createdByRef };
+}
+
+export async function collectionDefaultRank(
+  trx: Transaction<Database>,
+  collectionId: string,
+): Promise<number> {
+  const row = await trx
+    .selectFrom('collections')
+    .select('default_rank')
+    .where('id', '=', collectionId)
+    .executeTakeFirst();
+  return row ? Number(row.default_rank) : NO_COLLECTION_RANK;
+}
+
+/**
+ * After a batch is written: the non-TLP marking references of new versions, newly known statement markings, and
+ * the effective rank of already-stored unmarked versions that just entered one more collection (the strictest
+ * default of all their collections wins).
+ */
+export async function afterWrite(
+  trx: Transaction<Database>,
+  newVersions: readonly NewVersion[],
+  reenteredIds: readonly string[],
+): Promise<void> {
+  const refs: { id: string; version_key: string; marking_ref: string }[] = [];
+  const statements: { id: string }[] = [];
+  for (const v of newVersions) {
+    for (const m of splitMarkings(accessOfVersion(v).markingRefs).others)
+      refs.push({ id: v.id, version_key: v.versionKey, marking_ref: m });
+    if (v.type === 'marking-definition' && isStatementMarking(JSON.parse(v.body) as Record<string, unknown>))
+      statements.push({ id: v.id });
+  }
+  for (let i = 0; i < refs.length; i += CHUNK)
+    await trx
+      .insertInto('version_marking_refs')
+      .values(refs.slice(i, i + CHUNK))
+      .onConflict((oc) => oc.columns(['id', 'version_key', 'marking_ref']).doNothing())
+      .execute();
+  for (let i = 0; i < statements.length; i += CHUNK)
+    await trx
+      .insertInto('statement_markings')
+      .values(statements.slice(i, i + CHUNK))
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
+  const ids = [...new Set(reenteredIds)];
+  for (let i = 0; i < ids.length; i += CHUNK) await recomputeEffectiveRank(trx, ids.slice(i, i + CHUNK));
+}
+
+/** eff_rank of the unmarked versions of these ids (or of every version in `collectionId`) from their collections. */
+export async function recomputeEffectiveRank(
+  trx: Transaction<Database>,
+  ids: readonly string[] | { collectionId: string },
+): Promise<void> {
+  const scope = Array.isArray(ids)
+    ? sql`stix_versions.id in (${sql.join(ids as string[])})`
+    : sql`exists (select 1 from collection_entries x where x.collection_id = ${(ids as { collectionId: string }).collectionId}
+        and x.object_id = stix_versions.id and x.version_key = stix_versions.version_key)`;
+  await sql`update stix_versions set eff_rank = coalesce((select max(c.default_rank)
+      from collection_entries e join collections c on c.id = e.collection_id
+      where e.object_id = stix_versions.id and e.version_key = stix_versions.version_key), ${NO_COLLECTION_RANK})
+    where tlp_rank is null and ${scope}`.execute(trx);
+  // The entries of those versions (in every collection) carry the audience key: refresh it.
+  const entryScope = Array.isArray(ids)
+    ? sql`collection_entries.object_id in (${sql.join(ids as string[])})`
+    : sql`collection_entries.object_id in (select x.object_id from collection_entries x
+        where x.collection_id = ${(ids as { collectionId: string }).collectionId})`;
+  await sql`update collection_entries set
+      audience = (select ${AUDIENCE_SQL} from stix_versions v
+        where v.id = collection_entries.object_id and v.version_key = collection_entries.version_key),
+      author = (select v.created_by_ref from stix_versions v
+        where v.id = collection_entries.object_id and v.version_key = collection_entries.version_key)
+    where ${entryScope}`.execute(trx);
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { checkPattern, patternProblems } from '../../../src/core/pattern/index.js';
+
+const warnings = (text: string): string[] => {
+  const r = checkPattern(text);
+  if (!r.ok) throw new Error(`unexpectedly invalid: ${r.error.message}`);
+  return r.warnings.map((w) => w.rule);
+};
+
+describe('validator: what the spec requires', () => {
+  it.each([
+    ["[indicator:name = 'x']", /not a cyber-observable object type/, 1, 2],
+    ["[A:name = 'x']", /not a valid object type/, 1, 2],
+    ["[ipv4-addr:value ISSUBSET '10.0.0.0/33']", /not an IPv4 or IPv6/, 1, 27],
+    ["[ipv4-addr:value ISSUPERSET 'nonsense']", /not an IPv4 or IPv6/, 1, 29],
+    ["[file:name MATCHES '(a)\\\\1']", /backreferences/, 1, 20],
+    [
+      "[file:name = 'a'] START t'2020-01-02T00:00:00Z' STOP t'2020-01-01T00:00:00Z'",
+      /START must be earlier/,
+      1,
+      19,
+    ],
+  ])('%s is invalid', (text, message, line, column) => {
+    const r = checkPattern(text);
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.error.message).toMatch(message);
+    expect([r.error.line, r.error.column]).toEqual([line, column]);
+  });
+
+  it('accepts custom object types and x_ properties without complaint', () => {
+    expect(warnings("[x-usb-device:usbdrive.serial_number = '5758']")).toEqual([]);
+    expect(warnings("[file:x_acme_tag = 'a']")).toEqual([]);
+  });
+});
+
+describe('validator: warnings for suspicious but legal patterns', () => {
+  it.each([
+    ["[usb-device:serial = 'a']", 'custom-object'],
+    ["[file:nmae = 'a']", 'unknown-property'],
+    ["[file:hashes.SHA256 = 'abc']", 'hash-algorithm'],
+    ["[file:hashes.MD5 = 'xyz']", 'hash-value'],
+    ["[file:size = '12']", 'constant-type'],
+    ["[file:mtime > '2020-01-01T00:00:00Z']", 'timestamp-string'],
+    ["[file:size MATCHES '1']", 'operator-type'],
+    ["[file:name LIKE 'abc']", 'like-without-wildcard'],
+    ['[file:name IN ()]', 'empty-set'],
+    ["[file:name NOT != 'a']", 'double-negation'],
+    ["[file:name ISSUBSET '10.0.0.0/8']", 'cidr-path'],
+  ])('%s warns %s', (text, rule) => {
+    expect(warnings(text)).toContain(rule);
+  });
+
+  it('warnings carry line:column paths', () => {
+    const r = checkPattern("[file:name = 'a'] AND\n[file:nmae = 'b']");
+    expect(r.ok && r.warnings).toEqual([
+      { path: '2:2', message: expect.stringMatching(/nmae/), severity: 'warning', rule: 'unknown-property' },
+    ]);
+  });
+
+  it('patternProblems lists errors and warnings together', () => {
+    const problems = patternProblems("[indicator:name = 'x'] AND [file:nmae = 'b']");
+    expect(problems.map((p) => [p.severity, p.rule])).toEqual([
+      ['error', 'object-type'],
+      ['warning', 'unknown-property'],
+    ]);
+    expect(patternProblems('[')).toEqual([
+      expect.objectContaining({ severity: 'error', rule: 'pattern-syntax' }),
+    ]);
+  });
+});
