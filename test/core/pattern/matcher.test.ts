@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { EntenteError } from '../../../src/core/errors.js';
 import {
+  checkPattern,
   matchPattern,
   observationFromObservedData,
   parsePattern,
@@ -276,6 +277,18 @@ describe('observation operators and qualifiers', () => {
     expect(
       match("([ipv4-addr:value = '1.1.1.1'] AND [ipv4-addr:value = '2.2.2.2']) WITHIN 5 SECONDS", list),
     ).toBe(false);
+  });
+
+  it('refuses patterns whose matches need more than 1,000 observations, instead of overflowing the stack', () => {
+    const huge = Array.from({ length: 6000 }, () => "[ipv4-addr:value = '1.1.1.1']").join(' AND ');
+    expect(() => matchPattern(parsePattern(huge), [ip(0, '1.1.1.1')])).toThrow(/needs 6000 observations/);
+    const r = checkPattern("([ipv4-addr:value = '1.1.1.1'] REPEATS 1000 TIMES) REPEATS 2 TIMES");
+    expect(r).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/needs 2000 observations/) },
+    });
+    const many = Array.from({ length: 1000 }, () => "[ipv4-addr:value = '1.1.1.1']").join(' AND ');
+    expect(matchPattern(parsePattern(many), [ip(0, '1.1.1.1', { count: 1000 })]).matched).toBe(true);
   });
 
   it('gives up with TOO_LARGE rather than searching forever', () => {
