@@ -1,6 +1,6 @@
 /** Opens the database named by a URL (`sqlite:PATH`, `sqlite::memory:`, `postgres://…`) and migrates it. */
 import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { EntenteError } from '../core/errors.js';
 import { migrationsFor, type DatabaseKind } from './migrations.js';
@@ -33,6 +33,40 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
 }
 
+/** How many prepared SQLite statements are kept, by SQL text (least recently used dropped first). */
+const STATEMENT_CACHE_SIZE = 256;
+
+/**
+ * The SQLite handle as Kysely's dialect sees it, with prepared statements reused by SQL text. Kysely prepares every
+ * query anew, and `prepare` of the visibility-filtered page query costs more than running it. Statements are
+ * reusable with new parameters; one still iterating (a stream) is never handed out twice: a fresh one is
+ * prepared instead. SQLite re-prepares a cached statement by itself after a schema change.
+ */
+function cachingStatements(sqlite: Sqlite.Database): SqliteDatabase {
+  const cache = new Map<string, Sqlite.Statement>();
+  return {
+    close: () => {
+      cache.clear();
+      sqlite.close();
+    },
+    prepare(text: string) {
+      const hit = cache.get(text);
+      if (hit !== undefined && !hit.busy) {
+        // Move to the most recent end.
+        cache.delete(text);
+        cache.set(text, hit);
+        return hit;
+      }
+      const stmt = sqlite.prepare(text);
+      if (hit === undefined) {
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+        cache.set(text, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 export async function openDatabase(url: string): Promise<OpenedDatabase> {
   const { kind, target } = parseDatabaseUrl(url);
   let db: Kysely<Database>;
@@ -45,7 +79,7 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('cache_size = -65536');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   } else {
     // int8 (bigserial) as JS number: sequences stay far below 2^53.
     pg.types.setTypeParser(20, (v) => Number(v));
