@@ -1,12 +1,14 @@
 /**
  * `entente demo`: the quick start. Loads ATT&CK Enterprise and the ProxyLogon demo set (both idempotent: a second
- * run stores nothing new), then serves.
+ * run stores nothing new) into collections `attack` and `proxylogon`, makes both public (default TLP:CLEAR, anonymous
+ * TAXII read: the data is public), then serves.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EntenteError } from '../core/errors.js';
 import { createNode, packageRoot } from '../main.js';
+import { LOCAL_OPERATOR } from '../services/index.js';
 import { configOf } from './context.js';
 import { importFile } from './import.js';
 import { fmt } from './output.js';
@@ -40,7 +42,12 @@ export function registerDemoCommand(program: Command): void {
       const node = await createNode(config);
       try {
         for (const s of sources) {
-          const { report, seconds } = await importFile(node, s.file, { collection: s.collection });
+          const { report, seconds, collection } = await importFile(node, s.file, {
+            collection: s.collection,
+          });
+          // Both sets are public (ATT&CK; TLP:WHITE vendor feeds): readable by anyone, anonymous TAXII included.
+          await node.services.sharing.setCollectionDefault(LOCAL_OPERATOR, collection.id, 'clear');
+          await node.auth.grant('anonymous', collection.id, { canRead: true, canWrite: false });
           process.stdout.write(
             `${s.collection}: ${fmt(report.received)} objects (${fmt(report.added)} new, ${fmt(report.duplicates)} already stored, ` +
               `${fmt(report.rejected + report.conflicts)} refused) in ${seconds.toFixed(2)} s\n`,

@@ -21,5 +21,5 @@ export const ANONYMOUS: Principal = Object.freeze({
   kind: 'anonymous',
   name: 'anonymous',
   organizationId: null,
-  roles: Object.freeze([]) as readonly Role[],
+  roles: Object.freeze([]),
 });
