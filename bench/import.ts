@@ -8,7 +8,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServices } from '../src/services/index.js';
@@ -21,12 +21,19 @@ const RUNS = 3;
 
 interface Result {
   seconds: number;
+  /** CPU seconds (user + system, all threads) of the measured part. */
+  cpu: number;
   objects: number;
   maxRssMb: number;
 }
 
 async function runCase(name: string, arg: string | undefined): Promise<Result> {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
+  const cpuSince = (): number => {
+    const c = process.cpuUsage(cpu0);
+    return (c.user + c.system) / 1e6;
+  };
   let objects = 0;
   if (name === 'read') {
     for await (const c of createReadStream(file, { highWaterMark: 1 << 20 }))
@@ -34,27 +41,33 @@ async function runCase(name: string, arg: string | undefined): Promise<Result> {
     objects = 24_772;
   } else if (name === 'json-parse') {
     objects = (JSON.parse(readFileSync(file, 'utf8')) as { objects: unknown[] }).objects.length;
-  } else if (name === 'sqlite' || name === 'postgres') {
-    const dir = name === 'sqlite' ? mkdtempSync(join(tmpdir(), 'entente-bench-')) : undefined;
+  } else if (name === 'sqlite' || name === 'sqlite-inline' || name === 'postgres') {
+    const dir = name !== 'postgres' ? mkdtempSync(join(tmpdir(), 'entente-bench-')) : undefined;
     const url = dir ? `sqlite:${join(dir, 'b.db')}` : arg!;
     const storage = await openStorage(url);
     const services = createServices(storage);
-    const c = await services.collections.ensure('attack');
+    const collection = await services.collections.ensure('attack');
     const started = performance.now();
+    const cpuStart = process.cpuUsage();
     const report = await services.ingest.importStream(createReadStream(file, { highWaterMark: 1 << 20 }), {
-      collectionId: c.id,
+      collectionId: collection.id,
+      parallel: name !== 'sqlite-inline',
     });
-    const seconds = (performance.now() - started) / 1000;
+    // Closing is part of an import end to end (it runs the final WAL checkpoint), so it is timed too.
     await storage.close();
+    const seconds = (performance.now() - started) / 1000;
+    const used = process.cpuUsage(cpuStart);
+    const cpu = (used.user + used.system) / 1e6;
     if (dir) rmSync(dir, { recursive: true, force: true });
     if (report.added !== 24_772)
       throw new Error(
         `expected 24,772 added, got ${JSON.stringify({ ...report, problems: report.problems.slice(0, 3) })}`,
       );
-    return { seconds, objects: report.added, maxRssMb: process.resourceUsage().maxRSS / 1024 };
+    return { seconds, cpu, objects: report.added, maxRssMb: process.resourceUsage().maxRSS / 1024 };
   }
   return {
     seconds: (performance.now() - t0) / 1000,
+    cpu: cpuSince(),
     objects,
     maxRssMb: process.resourceUsage().maxRSS / 1024,
   };
@@ -84,6 +97,7 @@ async function main(): Promise<void> {
     ['read', () => undefined],
     ['json-parse', () => undefined],
     ['sqlite', () => undefined],
+    ['sqlite-inline', () => undefined],
   ];
   if (pgBase) {
     const { default: pgm } = await import('pg');
@@ -107,15 +121,20 @@ async function main(): Promise<void> {
     `# import benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'} — node ${process.version}`,
   );
   console.log(`file: ${file} (${(readFileSync(file).length / 1048576).toFixed(1)} MiB)\n`);
-  console.log('| case | median s | objects/s | peak RSS MiB | runs (s) |');
-  console.log('|---|---:|---:|---:|---|');
+  console.log(
+    `load average before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}\n`,
+  );
+  console.log('| case | median s | objects/s | CPU s (median) | peak RSS MiB | runs (s) |');
+  console.log('|---|---:|---:|---:|---:|---|');
   const results: Record<string, number> = {};
   for (const [name, argOf] of cases) {
     const runs = Array.from({ length: RUNS }, (_, run) => child(name, argOf(run)));
     const s = median(runs.map((r) => r.seconds));
     results[name] = s;
     console.log(
-      `| ${name} | ${s.toFixed(3)} | ${Math.round(24_772 / s).toLocaleString('en-US')} | ${Math.max(...runs.map((r) => r.maxRssMb)).toFixed(0)} | ${runs.map((r) => r.seconds.toFixed(3)).join(', ')} |`,
+      `| ${name} | ${s.toFixed(3)} | ${Math.round(24_772 / s).toLocaleString('en-US')} | ${median(runs.map((r) => r.cpu)).toFixed(3)} | ${Math.max(...runs.map((r) => r.maxRssMb)).toFixed(0)} | ${runs.map((r) => r.seconds.toFixed(3)).join(', ')} |`,
     );
   }
   const parse = results['json-parse']!;

@@ -78,7 +78,12 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
-    sqlite.pragma('cache_size = -65536');
+    sqlite.pragma('cache_size = -131072');
+    // Checkpoint every ~160 MiB of WAL instead of every 16 MiB: index pages touched by every batch are then copied
+    // into the database once per checkpoint, not once per batch (about a quarter of an ATT&CK import's CPU time).
+    // The WAL is truncated back to 64 MiB after each checkpoint.
+    sqlite.pragma('wal_autocheckpoint = 10000');
+    sqlite.pragma('journal_size_limit = 67108864');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   } else {
     // int8 (bigserial) as JS number: sequences stay far below 2^53.
