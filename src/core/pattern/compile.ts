@@ -55,12 +55,17 @@ export class PathWalker {
   private readonly steps: readonly PathStep[];
   private readonly lenient: readonly boolean[];
   private readonly single: string | undefined;
+  /** Key names when every step is a key (no list index): walked in a loop, without recursion. */
+  private readonly keys: readonly string[] | undefined;
 
   constructor(path: ObjectPath) {
     this.steps = path.steps;
     this.lenient = path.steps.map((_, i) => underHashes(path.steps, i));
     const first = path.steps[0];
     this.single = path.steps.length === 1 && first?.kind === 'key' ? first.name : undefined;
+    this.keys = path.steps.every((st) => st.kind === 'key')
+      ? path.steps.map((st) => (st.kind === 'key' ? st.name : ''))
+      : undefined;
   }
 
   /** True as soon as `tester` passes for a value reached from `root`. */
@@ -70,6 +75,16 @@ export class PathWalker {
       if (!Object.hasOwn(root, single)) return false;
       const v = root[single];
       return v !== undefined && tester.test(v);
+    }
+    const keys = this.keys;
+    if (keys !== undefined) {
+      // the same as walk() when there is no list step: one value at most, each step a key (or reference)
+      let value: unknown = root;
+      for (let i = 0; i < keys.length; i++) {
+        value = getKey(value, keys[i] as string, this.lenient[i] as boolean, objects);
+        if (value === undefined) return false;
+      }
+      return tester.test(value);
     }
     return this.walk(root, 0, objects, tester);
   }

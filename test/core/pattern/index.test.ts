@@ -140,13 +140,20 @@ describe('Aho–Corasick pre-filter', () => {
         }),
         fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), maxLength: 30 }),
         (literals, text) => {
-          const ac = new AhoCorasick<number>();
-          literals.forEach((l, i) => ac.add(l, i));
-          ac.build();
-          const found = new Set<number>();
-          ac.scan(text, (i) => found.add(i));
           const want = new Set(literals.flatMap((l, i) => (text.includes(l) ? [i] : [])));
-          expect(found).toEqual(want);
+          // the dense DFA (default) and the sparse trie used when the table would be too large
+          for (const maxDense of [undefined, 0]) {
+            const ac = new AhoCorasick<number>(maxDense);
+            literals.forEach((l, i) => ac.add(l, i));
+            ac.build();
+            expect(ac.dense).toBe(maxDense === undefined);
+            const found = new Set<number>();
+            ac.scan(text, (i) => found.add(i));
+            expect(found).toEqual(want);
+            const sink: number[] = [];
+            ac.scanInto(text, sink);
+            expect(new Set(sink)).toEqual(want);
+          }
         },
       ),
       { numRuns: 1000 },
