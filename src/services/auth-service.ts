@@ -15,6 +15,13 @@ const NAME_RE = /^[A-Za-z0-9][A-Za-z0-9._@-]{0,127}$/;
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, keyLength: 32 };
 const BASIC_CACHE_MS = 60_000;
 const BASIC_CACHE_MAX = 1000;
+/**
+ * The longest a checked bearer token and a principal's collection permissions are reused (docs/taxii.md). They
+ * are reused only while the database is unchanged (`TaxiiRepository.generation`), so a revocation or grant made
+ * by any process (e.g. the CLI next to a running server) applies to the next request.
+ */
+export const AUTH_CACHE_MS = 5_000;
+const AUTH_CACHE_MAX = 1000;
 
 export interface NewUser {
   readonly name: string;
@@ -70,7 +77,20 @@ const sha256 = (s: string): string => createHash('sha256').update(s).digest('hex
 
 export class AuthService {
   /** Verified Basic credentials, keyed by the SHA-256 of the header (never the header itself). */
-  private readonly basicCache = new Map<string, { principal: Principal; until: number }>();
+  private readonly basicCache = new Map<
+    string,
+    { principal: Principal; passwordHash: string; until: number; generation: string | undefined }
+  >();
+  /** Checked bearer tokens, keyed by the SHA-256 of the token (as stored), never the token itself. */
+  private readonly tokenCache = new Map<
+    string,
+    { principal: Principal; tokenExpiresAt: string | null; until: number; generation: string }
+  >();
+  /** Merged permissions per set of principal ids. */
+  private readonly permissionCache = new Map<
+    string,
+    { perms: Map<string, Permission>; until: number; generation: string }
+  >();
   /** Compared against when the user does not exist, so that timing does not reveal user names. */
   private dummyHash: Promise<string> | undefined;
 
@@ -104,6 +124,7 @@ export class AuthService {
     checkPassword(password);
     await this.storage.principals.setPassword(user.id, await hashPassword(password));
     this.basicCache.clear();
+    this.tokenCache.clear();
   }
 
   async createToken(userName: string, label: string, expiresInDays?: number): Promise<CreatedToken> {
@@ -126,8 +147,10 @@ export class AuthService {
   }
 
   async revokeToken(id: string): Promise<void> {
-    if (!(await this.storage.principals.revokeToken(id, this.now().toISOString())))
-      throw notFound(`no active token ${id}`);
+    const revoked = await this.storage.principals.revokeToken(id, this.now().toISOString());
+    // Cached by token hash, not by id: forget them all.
+    this.tokenCache.clear();
+    if (!revoked) throw notFound(`no active token ${id}`);
   }
 
   /** Sets can_read/can_write of a user (by name), or of `anonymous`, on a collection (by id). */
@@ -135,6 +158,7 @@ export class AuthService {
     const principalId =
       principalName === 'anonymous' ? ANONYMOUS.id : (await this.userNamed(principalName)).id;
     await this.storage.principals.grant(principalId, collectionId, access);
+    this.permissionCache.clear();
   }
 
   /** Who sent this Authorization header: ANONYMOUS without one; UNAUTHENTICATED when it does not check out. */
@@ -163,7 +187,7 @@ export class AuthService {
     if (principal.roles.includes('admin'))
       return new Map(collectionIds.filter(inScope).map((id) => [id, FULL_ACCESS]));
     const ids = principal.kind === 'anonymous' ? [ANONYMOUS.id] : [principal.id, ANONYMOUS.id];
-    const perms: Map<string, Permission> = await this.storage.principals.permissions(ids);
+    const perms = await this.permissions(ids);
     const out = new Map<string, CollectionAccess>();
     for (const id of collectionIds) {
       const p = perms.get(id);
@@ -172,20 +196,59 @@ export class AuthService {
     return out;
   }
 
+  /** Permissions of any of `ids`, merged, reused for AUTH_CACHE_MS. */
+  private async permissions(ids: readonly string[]): Promise<Map<string, Permission>> {
+    const key = ids.join('\n');
+    const nowMs = this.now().getTime();
+    const generation = await this.storage.taxii.generation();
+    const cached = this.permissionCache.get(key);
+    if (cached && cached.until > nowMs && cached.generation === generation) return cached.perms;
+    const perms = await this.storage.principals.permissions(ids);
+    if (generation !== undefined) {
+      if (this.permissionCache.size >= AUTH_CACHE_MAX) this.permissionCache.clear();
+      this.permissionCache.set(key, { perms, until: nowMs + AUTH_CACHE_MS, generation });
+    }
+    return perms;
+  }
+
   private async bearer(token: string): Promise<Principal> {
     if (!/^[A-Za-z0-9._~+/=-]{8,512}$/.test(token)) throw unauthenticated();
-    const t = await this.storage.principals.tokenByHash(sha256(token));
-    const now = this.now().toISOString();
+    const hash = sha256(token);
+    const nowDate = this.now();
+    const now = nowDate.toISOString();
+    const generation = await this.storage.taxii.generation();
+    const cached = this.tokenCache.get(hash);
+    if (cached && cached.until > nowDate.getTime() && cached.generation === generation) {
+      // Expiry is checked on every use, cached or not.
+      if (cached.tokenExpiresAt !== null && cached.tokenExpiresAt <= now) throw unauthenticated();
+      return cached.principal;
+    }
+    const t = await this.storage.principals.tokenByHash(hash);
     if (!t || t.revokedAt !== null || (t.expiresAt !== null && t.expiresAt <= now) || t.user.disabled)
       throw unauthenticated();
-    return { ...principalOf(t.user), kind: 'token', name: `${t.user.name} (token ${t.label})` };
+    const principal: Principal = {
+      ...principalOf(t.user),
+      kind: 'token',
+      name: `${t.user.name} (token ${t.label})`,
+    };
+    if (generation !== undefined) {
+      if (this.tokenCache.size >= AUTH_CACHE_MAX) this.tokenCache.clear();
+      this.tokenCache.set(hash, {
+        principal,
+        tokenExpiresAt: t.expiresAt,
+        until: nowDate.getTime() + AUTH_CACHE_MS,
+        generation,
+      });
+    }
+    return principal;
   }
 
   private async basic(header: string, value: string): Promise<Principal> {
     const cacheKey = sha256(header);
     const cached = this.basicCache.get(cacheKey);
     const nowMs = this.now().getTime();
-    if (cached && cached.until > nowMs) return cached.principal;
+    const generation = await this.storage.taxii.generation();
+    if (cached && cached.until > nowMs && cached.generation === generation) return cached.principal;
     let decoded: string;
     try {
       decoded = Buffer.from(value, 'base64').toString('utf8');
@@ -197,12 +260,28 @@ export class AuthService {
     const name = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
     const user = await this.storage.principals.userByName(name);
-    this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
-    const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
-    if (!user || !ok || user.passwordHash === null || user.disabled) throw unauthenticated();
+    // Verified before against this very stored hash: the user row is re-read (disabled, roles, organisation),
+    // scrypt is not run again.
+    const reverified =
+      cached !== undefined &&
+      cached.until > nowMs &&
+      user !== undefined &&
+      user.passwordHash !== null &&
+      user.passwordHash === cached.passwordHash;
+    if (!reverified) {
+      this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
+      const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
+      if (!ok) throw unauthenticated();
+    }
+    if (!user || user.passwordHash === null || user.disabled) throw unauthenticated();
     const principal = principalOf(user);
     if (this.basicCache.size >= BASIC_CACHE_MAX) this.basicCache.clear();
-    this.basicCache.set(cacheKey, { principal, until: nowMs + BASIC_CACHE_MS });
+    this.basicCache.set(cacheKey, {
+      principal,
+      passwordHash: user.passwordHash,
+      until: reverified ? cached.until : nowMs + BASIC_CACHE_MS,
+      generation,
+    });
     return principal;
   }
 

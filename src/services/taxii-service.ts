@@ -30,6 +30,11 @@ import type { AuthService, CollectionAccess } from './auth-service.js';
 import type { IngestService } from './ingest-service.js';
 
 const WRITE_BATCH = 500;
+/** Distinct cursor contexts (callers, filters) remembered per result of `queryEntries`. */
+const BUILT_PAGES_MAX = 64;
+/** How long a looked-up collection is reused (collections are never deleted; only their title may change). */
+const COLLECTION_CACHE_MS = 5_000;
+const COLLECTION_CACHE_MAX = 1000;
 const DELETE_PAGE = 10_000;
 const LAST_ONLY: VersionSelector = { all: false, first: false, last: true, keys: [], datesAdded: [] };
 const ALL_VERSIONS: VersionSelector = { all: true, first: false, last: false, keys: [], datesAdded: [] };
@@ -51,6 +56,16 @@ interface PendingObject {
 export class TaxiiService implements TaxiiBackend {
   private signer: Promise<CursorSigner> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  private readonly collectionCache = new Map<string, { collection: Collection; until: number }>();
+  /** Visibility facts per principal, valid while the database generation is `visibilityGeneration`. */
+  private readonly visibilityCache = new Map<string, Visibility>();
+  private visibilityGeneration: string | undefined;
+  /**
+   * Pages already built from a result of `queryEntries`, by their cursor context and limit. The repository hands
+   * out the same rows array for a repeated read of an unchanged database, so a re-polled page is the same `Page`
+   * object (and the routes reuse its bytes); a new rows array starts afresh.
+   */
+  private readonly builtPages = new WeakMap<readonly TaxiiEntry[], Map<string, Page>>();
   private readonly now: () => Date;
   onBackgroundError: (err: unknown, context: Record<string, unknown>) => void;
 
@@ -179,7 +194,7 @@ export class TaxiiService implements TaxiiBackend {
           limit: DELETE_PAGE,
           withBody: false,
         },
-        await this.visibility(principal),
+        await this.visibility(principal, await this.storage.taxii.generation()),
       );
       seqs.push(...rows.map((r) => r.seq));
       if (rows.length < DELETE_PAGE) break;
@@ -263,20 +278,47 @@ export class TaxiiService implements TaxiiBackend {
   }
 
   /** The object-level access filter for this principal (docs/sharing.md), applied inside the SQL. */
-  private visibility(principal: Principal): Promise<Visibility> {
-    return this.storage.sharing.visibilityOf(principal);
+  private async visibility(principal: Principal, generation: string | undefined): Promise<Visibility> {
+    // Reused only while the database is unchanged, so a new sharing rule applies to the next read.
+    if (generation === undefined) return this.storage.sharing.visibilityOf(principal);
+    if (generation !== this.visibilityGeneration) {
+      this.visibilityCache.clear();
+      this.visibilityGeneration = generation;
+    }
+    const key = JSON.stringify(principal);
+    const cached = this.visibilityCache.get(key);
+    if (cached) return cached;
+    const vis = await this.storage.sharing.visibilityOf(principal);
+    if (this.visibilityGeneration === generation) {
+      if (this.visibilityCache.size >= COLLECTION_CACHE_MAX) this.visibilityCache.clear();
+      this.visibilityCache.set(key, vis);
+    }
+    return vis;
   }
 
   private async resolve(
     principal: Principal,
     collectionId: string,
   ): Promise<{ collection: Collection; access: CollectionAccess }> {
-    const collection = await this.storage.collections.get(collectionId);
+    const collection = await this.collectionNamed(collectionId);
     const access = collection ? await this.auth.collectionAccess(principal, collection.id) : undefined;
     // Unknown and hidden collections read the same: their existence is not revealed.
     if (!collection || !access || (!access.canRead && !access.canWrite))
       throw notFound(`no collection ${collectionId}`);
     return { collection, access };
+  }
+
+  /** The collection with this id (or alias); found ones are reused for COLLECTION_CACHE_MS. */
+  private async collectionNamed(idOrAlias: string): Promise<Collection | undefined> {
+    const nowMs = Date.now();
+    const cached = this.collectionCache.get(idOrAlias);
+    if (cached && cached.until > nowMs) return cached.collection;
+    const collection = await this.storage.collections.get(idOrAlias);
+    if (collection) {
+      if (this.collectionCache.size >= COLLECTION_CACHE_MAX) this.collectionCache.clear();
+      this.collectionCache.set(idOrAlias, { collection, until: nowMs + COLLECTION_CACHE_MS });
+    }
+    return collection;
   }
 
   private async readable(principal: Principal, collectionId: string) {
@@ -289,7 +331,7 @@ export class TaxiiService implements TaxiiBackend {
     const rows = isStixId(objectId)
       ? await this.storage.taxii.queryEntries(
           { collectionId, ids: [objectId], versions: ALL_VERSIONS, limit: 1, withBody: false },
-          await this.visibility(principal),
+          await this.visibility(principal, await this.storage.taxii.generation()),
         )
       : [];
     if (rows.length === 0) throw notFound(`no object ${objectId} in this collection`);
@@ -306,9 +348,8 @@ export class TaxiiService implements TaxiiBackend {
   }
 
   /**
-   * One page: `limit` + 1 rows tell whether there is more. A full page that would end inside a run of equal
-   * date_added (possible only for data stored before dates were made unique) ends before that run instead, so
-   * paging by added_after + X-TAXII-Date-Added-Last never skips; `next` is exact either way.
+   * One page (`buildPage`) of `limit` + 1 rows read through the access filter. A repeated read of an unchanged
+   * database by the same caller with the same filters returns the same `Page` object.
    */
   private async page(
     principal: Principal,
@@ -328,6 +369,8 @@ export class TaxiiService implements TaxiiBackend {
     };
     const afterSeq = filter.next !== undefined ? signer.verify(filter.next, ctx) : undefined;
     const limit = filter.limit ?? this.config.defaultLimit;
+    // One generation for both the caller's visibility facts and the rows: one consistent state of the database.
+    const generation = await this.storage.taxii.generation();
     const rows = await this.storage.taxii.queryEntries(
       {
         ...base,
@@ -335,22 +378,17 @@ export class TaxiiService implements TaxiiBackend {
         afterSeq,
         limit: limit + 1,
       },
-      await this.visibility(principal),
+      await this.visibility(principal, generation),
+      generation,
     );
-    const more = rows.length > limit;
-    let items = rows.slice(0, limit);
-    const following = rows[limit];
-    if (following && items.at(-1)?.dateAdded === following.dateAdded) {
-      let k = items.length;
-      while (k > 0 && items[k - 1]!.dateAdded === following.dateAdded) k--;
-      if (k > 0) items = items.slice(0, k);
-    }
-    const last = items.at(-1);
-    return {
-      items: items.map(presentItem),
-      more,
-      next: more && last ? signer.sign(last.seq, ctx) : undefined,
-    };
+    const memoKey = `${limit}\n${JSON.stringify(ctx)}`;
+    const memo = this.builtPages.get(rows);
+    const built = memo?.get(memoKey);
+    if (built) return built;
+    const result = buildPage(rows, limit, signer, ctx);
+    if (memo === undefined) this.builtPages.set(rows, new Map([[memoKey, result]]));
+    else if (memo.size < BUILT_PAGES_MAX) memo.set(memoKey, result);
+    return result;
   }
 
   /** Stores a POSTed envelope's objects in batches, recording each outcome in the status resource. */
@@ -441,6 +479,33 @@ async function readEnvelope(body: AsyncIterable<Uint8Array>): Promise<PendingObj
     throw err;
   }
   return objects;
+}
+
+/**
+ * One page from `limit` + 1 rows: whether there is more, and the signed `next` cursor. A full page that would end
+ * inside a run of equal date_added (possible only for data stored before dates were made unique) ends before that
+ * run instead, so paging by added_after + X-TAXII-Date-Added-Last never skips; `next` is exact either way.
+ */
+function buildPage(
+  rows: readonly TaxiiEntry[],
+  limit: number,
+  signer: CursorSigner,
+  ctx: CursorContext,
+): Page {
+  const more = rows.length > limit;
+  let items = rows.slice(0, limit);
+  const following = rows[limit];
+  if (following && items.at(-1)?.dateAdded === following.dateAdded) {
+    let k = items.length;
+    while (k > 0 && items[k - 1]!.dateAdded === following.dateAdded) k--;
+    if (k > 0) items = items.slice(0, k);
+  }
+  const last = items.at(-1);
+  return {
+    items: items.map(presentItem),
+    more,
+    next: more && last ? signer.sign(last.seq, ctx) : undefined,
+  };
 }
 
 function selector(m: VersionMatch | undefined): VersionSelector {

@@ -2,7 +2,7 @@
  * TAXII reads and bookkeeping: the one query every TAXII read goes through (`queryEntries`), status resources
  * of POSTs, and node-wide settings. Entries are returned in `seq` order, which is `date_added` order.
  */
-import { sql, type Kysely } from 'kysely';
+import { CompiledQuery, PostgresAdapter, SqliteAdapter, sql, type Kysely } from 'kysely';
 import type { Database } from './schema.js';
 import { selectVisiblePage, type Visibility } from './visibility.js';
 
@@ -75,15 +75,120 @@ export interface StoredStatus {
 }
 
 const IN_CHUNK = 500;
+/** Pages kept by `queryEntries`, and their total body size; least recently used dropped first. */
+const PAGE_CACHE_MAX = 256;
+const PAGE_CACHE_MAX_CHARS = 16 * 1024 * 1024;
+/** The generation reads (see `generation()`), precompiled: they run on every request. */
+const SQLITE_GENERATION = CompiledQuery.raw(
+  `select (select data_version from pragma_data_version()) || ':' || total_changes() as g`,
+);
+const POSTGRES_GENERATION = CompiledQuery.raw('select pg_current_snapshot()::text as g');
+/** Larger reads (DELETE's id lists, exports) are not kept. */
+const PAGE_CACHE_MAX_LIMIT = 1001;
 
 export class TaxiiRepository {
-  constructor(private readonly db: Kysely<Database>) {}
+  private readonly kind: 'sqlite' | 'postgres' | undefined;
+  /** Results of `queryEntries` by query and visibility, valid while `generation()` is `generation`. */
+  private readonly pages = new Map<string, { rows: TaxiiEntry[]; chars: number }>();
+  private pagesGeneration: string | undefined;
+  private pagesChars = 0;
+  private generationRunning: Promise<string | undefined> | undefined;
+  private generationNext: Promise<string | undefined> | undefined;
+
+  constructor(private readonly db: Kysely<Database>) {
+    const adapter = db.getExecutor().adapter;
+    this.kind =
+      adapter instanceof SqliteAdapter
+        ? 'sqlite'
+        : adapter instanceof PostgresAdapter
+          ? 'postgres'
+          : undefined;
+  }
+
+  /**
+   * A value that changes whenever anything in the database may have changed (undefined: unknown). Reads cached
+   * under one generation are served only while it is unchanged, so they are exactly what the query would return.
+   * SQLite: `data_version` (commits by any other connection, e.g. a CLI import next to a running server) with
+   * `total_changes()` (rows changed by this connection, committed or not). PostgreSQL: the current snapshot
+   * (xmin:xmax:in-progress ids), which moves on whenever a writing transaction starts or ends, and never returns
+   * to an earlier value. Concurrent callers share one database read, never one that started before they called.
+   */
+  generation(): Promise<string | undefined> {
+    if (this.kind === undefined) return Promise.resolve(undefined);
+    if (this.generationRunning === undefined) return this.startGeneration();
+    // A read is under way, but it may have started before this call: share the next one, started after it.
+    this.generationNext ??= this.generationRunning
+      .catch(() => undefined)
+      .then(() => {
+        this.generationNext = undefined;
+        return this.startGeneration();
+      });
+    return this.generationNext;
+  }
+
+  private startGeneration(): Promise<string | undefined> {
+    const run = this.readGeneration().finally(() => {
+      if (this.generationRunning === run) this.generationRunning = undefined;
+    });
+    this.generationRunning = run;
+    return run;
+  }
+
+  private async readGeneration(): Promise<string | undefined> {
+    const { rows } = await this.db.executeQuery<{ g: string }>(
+      this.kind === 'sqlite' ? SQLITE_GENERATION : POSTGRES_GENERATION,
+    );
+    return rows[0]?.g;
+  }
 
   /**
    * The one TAXII read: entries of a collection matching the filters, in seq order. `visibility` is the
-   * object-level access filter; it applies here, in SQL, before `limit`.
+   * object-level access filter; it applies here, in SQL, before `limit`. A repeated read (TAXII clients re-poll
+   * the same pages) is answered from memory while the database is unchanged (`generation()`): the same array,
+   * which callers must not modify.
    */
-  async queryEntries(q: TaxiiEntryQuery, visibility?: Visibility): Promise<TaxiiEntry[]> {
+  async queryEntries(
+    q: TaxiiEntryQuery,
+    visibility?: Visibility,
+    /** A `generation()` the caller read just before (so that one request reads it once). */
+    knownGeneration?: string,
+  ): Promise<TaxiiEntry[]> {
+    if (q.limit > PAGE_CACHE_MAX_LIMIT) return this.runQueryEntries(q, visibility);
+    const generation = knownGeneration ?? (await this.generation());
+    if (generation === undefined) return this.runQueryEntries(q, visibility);
+    if (generation !== this.pagesGeneration) {
+      this.pages.clear();
+      this.pagesChars = 0;
+      this.pagesGeneration = generation;
+    }
+    const key = JSON.stringify([q, visibility ?? null]);
+    const hit = this.pages.get(key);
+    if (hit) {
+      this.pages.delete(key);
+      this.pages.set(key, hit);
+      return hit.rows;
+    }
+    const rows = await this.runQueryEntries(q, visibility);
+    // Stored under the generation seen before the query: if anything changed meanwhile, it is never served.
+    if (generation !== undefined && this.pagesGeneration === generation) {
+      const chars = rows.reduce((n, r) => n + r.body.length + 200, 0);
+      while (
+        this.pages.size > 0 &&
+        (this.pages.size >= PAGE_CACHE_MAX || this.pagesChars + chars > PAGE_CACHE_MAX_CHARS)
+      ) {
+        const oldest = this.pages.keys().next().value!;
+        this.pagesChars -= this.pages.get(oldest)!.chars;
+        this.pages.delete(oldest);
+      }
+      if (chars <= PAGE_CACHE_MAX_CHARS) {
+        this.pages.set(key, { rows, chars });
+        this.pagesChars += chars;
+      }
+    }
+    return rows;
+  }
+
+  private async runQueryEntries(q: TaxiiEntryQuery, visibility?: Visibility): Promise<TaxiiEntry[]> {
     let query = this.db
       .selectFrom('collection_entries as e')
       .innerJoin('stix_versions as v', (j) =>

@@ -7,7 +7,7 @@ import type { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Principal } from '../core/access/principal.js';
 import { EntenteError, invalid, notFound, tooLarge } from '../core/errors.js';
-import type { TaxiiBackend } from './backend.js';
+import type { Page, TaxiiBackend } from './backend.js';
 import { TAXII_MEDIA_TYPE, acceptsTaxii, isTaxiiContentType } from './media.js';
 import { dateAddedHeaders, envelopeText, manifest, versions } from './present.js';
 import { parseFilter, type Endpoint } from './query.js';
@@ -53,7 +53,19 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
       .headers(headers)
       .header('content-type', TAXII_MEDIA_TYPE)
       // A Buffer, so that Fastify sends the media type exactly as the spec writes it (no added charset).
-      .send(Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)));
+      .send(
+        Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
+      );
+  // The backend hands out the same Page object for a re-polled, unchanged page: its bytes are built once.
+  const envelopes = new WeakMap<Page, Buffer>();
+  const envelopeBytes = (page: Page): Buffer => {
+    let bytes = envelopes.get(page);
+    if (bytes === undefined) {
+      bytes = Buffer.from(envelopeText(page));
+      envelopes.set(page, bytes);
+    }
+    return bytes;
+  };
 
   // Every resource answers with and without the trailing slash the spec writes.
   const route = (
@@ -115,7 +127,7 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
     const p = await principalOf(req);
     const filter = filterOf(req, 'objects');
     const page = await backend.list(p, root, req.params.collectionId, 'objects', filter);
-    return send(reply, 200, envelopeText(page), dateAddedHeaders(page));
+    return send(reply, 200, envelopeBytes(page), dateAddedHeaders(page));
   });
 
   route('POST', '/:root/collections/:collectionId/objects/', async (req, reply) => {
@@ -146,7 +158,7 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
     const p = await principalOf(req);
     const { collectionId, objectId } = req.params;
     const page = await backend.object(p, root, collectionId, objectId, filterOf(req, 'object'));
-    return send(reply, 200, envelopeText(page), dateAddedHeaders(page));
+    return send(reply, 200, envelopeBytes(page), dateAddedHeaders(page));
   });
 
   route('DELETE', '/:root/collections/:collectionId/objects/:objectId/', async (req, reply) => {

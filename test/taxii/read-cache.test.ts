@@ -1,0 +1,140 @@
+/**
+ * The TAXII read caches never serve stale data: a repeated page read is answered from memory only while the
+ * database is unchanged, whoever changed it (this process, or another connection such as a CLI import next to a
+ * running server), and the SQLite statement cache keeps working across schema-independent reuse.
+ */
+import { createHash } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  openStorage,
+  type NewVersion,
+  type Storage,
+  type TaxiiEntryQuery,
+  type Visibility,
+  type WritePolicy,
+} from '../../src/storage/index.js';
+import { testDatabases } from '../support/databases.js';
+
+const trustAll: WritePolicy = { sameContent: (a, b) => a === b, checkTransition: () => [] };
+
+function indicator(n: number, extra: Record<string, unknown> = {}): NewVersion {
+  const id = `indicator--00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+  const body = JSON.stringify({
+    type: 'indicator',
+    spec_version: '2.1',
+    id,
+    created: '2021-03-02T00:00:00.000Z',
+    modified: '2021-03-02T00:00:00.000Z',
+    ...extra,
+  });
+  return {
+    id,
+    type: 'indicator',
+    specVersion: '2.1',
+    versionKey: '2021-03-02T00:00:00.000000000Z',
+    version: '2021-03-02T00:00:00.000Z',
+    createdByRef: null,
+    markings: null,
+    revoked: false,
+    rawHash: createHash('sha256').update(body).digest('base64'),
+    body,
+  };
+}
+
+const latest = (collectionId: string): TaxiiEntryQuery => ({
+  collectionId,
+  versions: { all: false, first: false, last: true, keys: [], datesAdded: [] },
+  limit: 11,
+  withBody: true,
+});
+
+/** A registered member organisation: sees the collection's unmarked (default-rank) objects. */
+const member = (organizationId: string): Visibility => ({
+  organizationId,
+  isMember: true,
+  isPeer: false,
+  groupIds: [],
+  passOnGroupIds: [],
+});
+
+for (const target of testDatabases) {
+  describe.skipIf(!target.available)(`TAXII read cache on ${target.name}`, () => {
+    const opened: Storage[] = [];
+    afterEach(async () => {
+      for (const s of opened.splice(0)) await s.close();
+    });
+    const open = async (url: string) => {
+      const s = await openStorage(url);
+      opened.push(s);
+      return s;
+    };
+    const setup = async () => {
+      const url = await target.fresh();
+      const a = await open(url);
+      await a.collections.ensure({ id: 'c', title: 't', description: null, alias: null, createdAt: 'x' });
+      return { url, a };
+    };
+
+    it('a repeated read of an unchanged database returns the same entries', async () => {
+      const { a } = await setup();
+      await a.objects.writeBatch('c', [indicator(1), indicator(2)], trustAll);
+      const first = await a.taxii.queryEntries(latest('c'));
+      const again = await a.taxii.queryEntries(latest('c'));
+      expect(again.map((e) => e.id)).toEqual(first.map((e) => e.id));
+      expect(again).toHaveLength(2);
+    });
+
+    it('a write through the same connection is seen by the next read', async () => {
+      const { a } = await setup();
+      await a.objects.writeBatch('c', [indicator(1)], trustAll);
+      expect(await a.taxii.queryEntries(latest('c'))).toHaveLength(1);
+      await a.objects.writeBatch('c', [indicator(2)], trustAll);
+      expect(await a.taxii.queryEntries(latest('c'))).toHaveLength(2);
+    });
+
+    it('a write by another connection (e.g. a CLI import) is seen by the next read', async () => {
+      const { url, a } = await setup();
+      await a.objects.writeBatch('c', [indicator(1)], trustAll);
+      expect(await a.taxii.queryEntries(latest('c'))).toHaveLength(1);
+      const b = await open(url);
+      await b.objects.writeBatch('c', [indicator(2), indicator(3)], trustAll);
+      expect((await a.taxii.queryEntries(latest('c'))).map((e) => e.id)).toEqual([
+        indicator(1).id,
+        indicator(2).id,
+        indicator(3).id,
+      ]);
+    });
+
+    it('a removed entry disappears from the next read', async () => {
+      const { a } = await setup();
+      await a.objects.writeBatch('c', [indicator(1), indicator(2)], trustAll);
+      const rows = await a.taxii.queryEntries(latest('c'));
+      expect(rows).toHaveLength(2);
+      await a.objects.removeEntries('c', indicator(1).id, [rows[0]!.seq]);
+      expect((await a.taxii.queryEntries(latest('c'))).map((e) => e.id)).toEqual([indicator(2).id]);
+    });
+
+    it("a caller with other visibility facts is never answered from another caller's read", async () => {
+      const { a } = await setup();
+      await a.objects.writeBatch('c', [indicator(1)], trustAll);
+      const vis = member('identity--00000000-0000-4000-8000-00000000abcd');
+      // Not a member: the unmarked object (collection default, not public) is hidden.
+      expect(await a.taxii.queryEntries(latest('c'), { ...vis, isMember: false })).toEqual([]);
+      expect(await a.taxii.queryEntries(latest('c'), vis)).toHaveLength(1);
+      expect(await a.taxii.queryEntries(latest('c'), { ...vis, isMember: false })).toEqual([]);
+    });
+
+    it('the generation changes with every write and stays put without one', async () => {
+      const { url, a } = await setup();
+      const g1 = await a.taxii.generation();
+      expect(g1).toBeDefined();
+      expect(await a.taxii.generation()).toBe(g1);
+      await a.objects.writeBatch('c', [indicator(1)], trustAll);
+      const g2 = await a.taxii.generation();
+      expect(g2).not.toBe(g1);
+      const b = await open(url);
+      await b.objects.writeBatch('c', [indicator(2)], trustAll);
+      expect(await a.taxii.generation()).not.toBe(g2);
+    });
+  });
+}
