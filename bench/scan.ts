@@ -11,7 +11,7 @@
  * esbuild's keep-names helpers, which costs a noticeable share of the throughput).
  *
  * The logs are generated into --dir (never into the repository) and reused when already there.
- * Results are printed and written to bench/RESULTS-scan.md.
+ * Results are printed and written to bench/RESULTS-scan.md (git-ignored); the reviewed figures live in docs/benchmarks.md.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
