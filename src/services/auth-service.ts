@@ -37,6 +37,11 @@ export interface CreatedToken {
   readonly expiresAt: string | null;
 }
 
+/** Password failures allowed before the lock-out starts, its cap, and how many names are tracked at most. */
+const FREE_FAILURES = 5;
+const MAX_LOCKOUT_MS = 15 * 60_000;
+const THROTTLE_MAX_NAMES = 100_000;
+
 export type CollectionAccess = { readonly canRead: boolean; readonly canWrite: boolean };
 
 const NO_ACCESS: CollectionAccess = Object.freeze({ canRead: false, canWrite: false });
@@ -243,6 +248,29 @@ export class AuthService {
     return principal;
   }
 
+  /**
+   * Password guessing is throttled per user name (known or not, so the throttle does not reveal which names
+   * exist): after FREE_FAILURES consecutive failures, each further attempt is refused without checking the
+   * password until a lock-out that doubles per failure (1 s, 2 s, 4 s … up to 15 min) has passed. A success
+   * clears the count. The cost: someone who knows a user name can keep that user's password login locked;
+   * API tokens are not affected.
+   */
+  private readonly failures = new Map<string, { count: number; lockedUntil: number }>();
+
+  private checkThrottle(name: string, nowMs: number): void {
+    const f = this.failures.get(name.toLowerCase());
+    if (f && f.lockedUntil > nowMs) throw unauthenticated();
+  }
+
+  private recordFailure(name: string, nowMs: number): void {
+    const key = name.toLowerCase();
+    if (!this.failures.has(key) && this.failures.size >= THROTTLE_MAX_NAMES) this.failures.clear();
+    const count = (this.failures.get(key)?.count ?? 0) + 1;
+    const over = count - FREE_FAILURES;
+    const lockedUntil = over > 0 ? nowMs + Math.min(1000 * 2 ** (over - 1), MAX_LOCKOUT_MS) : 0;
+    this.failures.set(key, { count, lockedUntil });
+  }
+
   private async basic(header: string, value: string): Promise<Principal> {
     const cacheKey = sha256(header);
     const cached = this.basicCache.get(cacheKey);
@@ -259,6 +287,7 @@ export class AuthService {
     if (colon <= 0) throw unauthenticated();
     const name = decoded.slice(0, colon);
     const password = decoded.slice(colon + 1);
+    this.checkThrottle(name, nowMs);
     const user = await this.storage.principals.userByName(name);
     // Verified before against this very stored hash: the user row is re-read (disabled, roles, organisation),
     // scrypt is not run again.
@@ -271,9 +300,16 @@ export class AuthService {
     if (!reverified) {
       this.dummyHash ??= hashPassword(randomBytes(16).toString('hex'));
       const ok = await verifyPassword(password, user?.passwordHash ?? (await this.dummyHash));
-      if (!ok) throw unauthenticated();
+      if (!ok) {
+        this.recordFailure(name, nowMs);
+        throw unauthenticated();
+      }
     }
-    if (!user || user.passwordHash === null || user.disabled) throw unauthenticated();
+    if (!user || user.passwordHash === null || user.disabled) {
+      this.recordFailure(name, nowMs);
+      throw unauthenticated();
+    }
+    this.failures.delete(name.toLowerCase());
     const principal = principalOf(user);
     if (this.basicCache.size >= BASIC_CACHE_MAX) this.basicCache.clear();
     this.basicCache.set(cacheKey, {

@@ -38,6 +38,30 @@ for (const target of testDatabases) {
         await expect(auth.authenticate(h), h).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     });
 
+    it('brute-force password guessing is throttled, for unknown names alike, and lifts after the lock-out', async () => {
+      const auth = new AuthService(storage, () => now);
+      const basic = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
+      for (let i = 0; i < 6; i++) {
+        await expect(auth.authenticate(basic('alice', `guess${i}`))).rejects.toMatchObject({
+          code: 'UNAUTHENTICATED',
+        });
+        await expect(auth.authenticate(basic('mallory', `guess${i}`))).rejects.toMatchObject({
+          code: 'UNAUTHENTICATED',
+        });
+      }
+      // locked: even the right password is refused, without being checked
+      await expect(auth.authenticate(basic('alice', 'correct horse'))).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+      now = new Date(now.getTime() + 16 * 60_000);
+      expect((await auth.authenticate(basic('alice', 'correct horse'))).name).toBe('alice');
+      // a success clears the count: one more failure does not lock again
+      await expect(auth.authenticate(basic('alice', 'nope'))).rejects.toMatchObject({
+        code: 'UNAUTHENTICATED',
+      });
+      expect((await auth.authenticate(basic('alice', 'correct horse'))).name).toBe('alice');
+    });
+
     it('tokens are stored hashed, expire and can be revoked', async () => {
       const auth = new AuthService(storage, () => now);
       const t = await auth.createToken('alice', 'ci', 1);
