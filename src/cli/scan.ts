@@ -21,6 +21,7 @@ import {
   generateLogs,
   hasFindings,
   indicatorBundle,
+  indicatorsFromJson,
   loadIndicatorFile,
   reportJson,
   scanParallel,
@@ -30,10 +31,31 @@ import {
   type IndicatorInput,
   type StixObject,
 } from '../detect/index.js';
-import { EXIT } from './context.js';
+import { EXIT, withNode } from './context.js';
+
+/** The latest version of every indicator in the node's store, parsed (the local operator's view). */
+async function storedIndicators(cmd: Command): Promise<unknown[]> {
+  return withNode(cmd, async (node) => {
+    const out: unknown[] = [];
+    let after: { id: string; versionKey: string } | undefined;
+    for (;;) {
+      const page = await node.storage.objects.listVersions({
+        types: ['indicator'],
+        versions: 'last',
+        after,
+        limit: 5000,
+      });
+      for (const v of page) out.push(JSON.parse(v.body));
+      if (page.length < 5000) return out;
+      const last = page.at(-1)!;
+      after = { id: last.id, versionKey: last.versionKey };
+    }
+  });
+}
 
 interface ScanFlags {
   indicators?: string;
+  fromStore?: boolean;
   identity?: string;
   json?: boolean;
   sightings?: string;
@@ -146,7 +168,7 @@ function progressBar(total: number, enabled: boolean): { tick: (bytes: number) =
   };
 }
 
-async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
+async function runScan(paths: string[], flags: ScanFlags, cmd: Command): Promise<void> {
   const wantsSightings = flags.sightings !== undefined || flags.report !== undefined;
   if (wantsSightings && !flags.identity) {
     throw new EntenteError(
@@ -171,6 +193,11 @@ async function runScan(paths: string[], flags: ScanFlags): Promise<void> {
   let ignored: { id: string; reason: string }[] = [];
   if (flags.indicators) {
     ({ indicators, ignored } = await loadIndicatorFile(flags.indicators));
+  }
+  if (flags.fromStore) {
+    const stored = indicatorsFromJson(await storedIndicators(cmd));
+    indicators = [...indicators, ...stored.indicators];
+    ignored = [...ignored, ...stored.ignored];
   }
   const started = performance.now();
   const { sources, skipped } = await collectSources(paths);
@@ -260,6 +287,7 @@ export function registerScanCommands(program: Command): void {
     )
     .argument('[paths...]', 'log files or folders (.gz and .zip are opened)')
     .option('-i, --indicators <file>', 'STIX bundle whose indicators are matched (offline use)')
+    .option('--from-store', "match the indicators stored in this node's database (--db / DATABASE_URL)")
     .option('--identity <id>', 'identity--… of this member, for sightings')
     .option('--json', 'machine-readable output (includes sightings when --identity is given)')
     .option('--sightings <file>', 'write a STIX bundle with one sighting per indicator hit')
@@ -272,7 +300,7 @@ export function registerScanCommands(program: Command): void {
     .option('--tree <dir...>', 'mounted server drive(s) to check for web shells, dumps and indicator files')
     .option('--drive <letter>', 'drive letter the --tree stands for', 'C:')
     .option('--no-progress', 'no progress bar')
-    .action(async (paths: string[], flags: ScanFlags) => runScan(paths, flags));
+    .action(async (paths: string[], flags: ScanFlags, cmd: Command) => runScan(paths, flags, cmd));
 
   scan
     .command('build')

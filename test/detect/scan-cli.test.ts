@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parseSize, registerScanCommands, submitToTaxii } from '../../src/cli/scan.js';
 import { generateLogs, type GroundTruth } from '../../src/detect/synthetic/generate.js';
 import { campaignIndicators, indicatorBundle } from '../../src/detect/synthetic/indicators.js';
+import { createServices } from '../../src/services/index.js';
+import { openStorage } from '../../src/storage/index.js';
 import { tempDir } from './helpers.js';
 
 const IDENTITY = 'identity--6f7c4a1e-2b3d-4c5e-8f90-a1b2c3d4e5f6';
@@ -34,6 +36,74 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
     process.exitCode = undefined;
   }
 }
+
+describe('entente scan --from-store', () => {
+  it("matches the node's stored indicators exactly as the same indicators from a bundle file", async () => {
+    const tmp = tempDir('store');
+    try {
+      const truth = await generateLogs(join(tmp.dir, 'logs'), { targetBytes: 200_000, seed: 7 });
+      const bundle = indicatorBundle(campaignIndicators(truth.traces.flatMap((t) => t.observables)));
+      const bundlePath = join(tmp.dir, 'indicators.json');
+      writeFileSync(bundlePath, JSON.stringify(bundle));
+      const db = `sqlite:${join(tmp.dir, 'node.db')}`;
+      const storage = await openStorage(db);
+      const services = createServices(storage);
+      const c = await services.collections.ensure('indicators');
+      const report = await services.ingest.importStream(
+        (async function* () {
+          yield await Promise.resolve(new TextEncoder().encode(JSON.stringify(bundle)));
+        })(),
+        { collectionId: c.id },
+      );
+      await storage.close();
+      expect(report.rejected).toBe(0);
+      const run = async (args: string[]) => {
+        const program = new Command('entente').exitOverride().option('--db <url>');
+        registerScanCommands(program);
+        for (const cmd of program.commands) cmd.exitOverride();
+        const o = vi.spyOn(process.stdout, 'write');
+        let out = '';
+        o.mockImplementation((x) => ((out += String(x)), true));
+        try {
+          await program.parseAsync(args, { from: 'user' });
+        } finally {
+          o.mockRestore();
+          process.exitCode = undefined;
+        }
+        return JSON.parse(out) as {
+          indicators: { used: number };
+          indicatorHits: { indicatorId: string; count: number }[];
+        };
+      };
+      const fromFile = await run([
+        'scan',
+        join(tmp.dir, 'logs'),
+        '-i',
+        bundlePath,
+        '--json',
+        '--threads',
+        '1',
+      ]);
+      const fromStore = await run([
+        '--db',
+        db,
+        'scan',
+        join(tmp.dir, 'logs'),
+        '--from-store',
+        '--json',
+        '--threads',
+        '1',
+      ]);
+      expect(fromStore.indicators.used).toBe(fromFile.indicators.used);
+      expect(fromStore.indicators.used).toBeGreaterThan(0);
+      const hits = (r: typeof fromFile) => r.indicatorHits.map((h) => [h.indicatorId, h.count]).sort();
+      expect(hits(fromStore)).toEqual(hits(fromFile));
+      expect(fromStore.indicatorHits.length).toBeGreaterThan(0);
+    } finally {
+      tmp.cleanup();
+    }
+  });
+});
 
 describe('entente scan (CLI)', () => {
   let tmp: { dir: string; cleanup: () => void };
