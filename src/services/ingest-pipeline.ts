@@ -40,6 +40,20 @@ export interface PipelineOptions {
 
 const BUNDLE_ID_RE = /^bundle--[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
+/** A bundle's top-level `type`, when present, must be "bundle" (a TAXII envelope has none). */
+export function assertBundleType(key: string, value: unknown): void {
+  if (key === 'type' && value !== 'bundle') {
+    throw new ScanError(`not a STIX bundle: "type" is ${JSON.stringify(value)}, expected "bundle"`, 0);
+  }
+}
+
+/** The version an object is stored under: `modified`, else `created`, as a sortable key; '' for SCOs. */
+export function versionOfObject(obj: StixObject): { version: string | null; versionKey: string } {
+  const o = obj as { modified?: string; created?: string };
+  const version = isScoType(obj.type) ? null : (o.modified ?? o.created ?? null);
+  return { version, versionKey: version === null ? '' : timestampKey(version) };
+}
+
 /** In-process producer. */
 export async function* prepareFrames(
   source: AsyncIterable<Uint8Array>,
@@ -55,12 +69,7 @@ export async function* prepareFrames(
   try {
     for await (const event of scanStream(source, options.limits, (n) => (frame.bytes += n))) {
       if (event.kind === 'header') {
-        if (event.key === 'type' && event.value !== 'bundle') {
-          throw new ScanError(
-            `not a STIX bundle: "type" is ${JSON.stringify(event.value)}, expected "bundle"`,
-            0,
-          );
-        }
+        assertBundleType(event.key, event.value);
         if (event.key === 'id') {
           if (typeof event.value === 'string' && BUNDLE_ID_RE.test(event.value)) frame.bundleId = event.value;
           else {
@@ -177,14 +186,14 @@ export function prepareVersion(
     object_marking_refs?: string[];
     revoked?: boolean;
   };
-  const version = isScoType(obj.type) ? null : (obj.modified ?? obj.created ?? null);
+  const { version, versionKey } = versionOfObject(obj);
   return {
     problems,
     version: {
       id: obj.id,
       type: obj.type,
       specVersion: obj.spec_version ?? '2.1',
-      versionKey: version === null ? '' : timestampKey(version),
+      versionKey,
       version,
       createdByRef: obj.created_by_ref ?? null,
       markings: obj.object_marking_refs ?? null,

@@ -57,13 +57,6 @@ export interface ImportReport {
   readonly bytes: number;
 }
 
-export interface ObjectOutcome {
-  readonly index: number;
-  readonly id: string | undefined;
-  readonly outcome: WriteOutcome['status'] | 'invalid';
-  readonly message?: string;
-}
-
 const DEFAULT_BATCH = 1000;
 
 class AtomicAbort extends Error {}
@@ -186,5 +179,3 @@ export class IngestService {
     };
   }
 }
-
-export { parseAndValidate, prepareVersion } from './ingest-pipeline.js';

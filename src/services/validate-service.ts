@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import type { Problem } from '../core/errors.js';
 import { ScanError, type ScannerLimits } from '../core/json/bundle-scanner.js';
 import { scanStream } from '../core/json/scan-stream.js';
-import { canonicalJson, isScoType, type ValidateOptions } from '../core/stix/index.js';
-import { parseAndValidate } from './ingest-pipeline.js';
+import { canonicalJson, type ValidateOptions } from '../core/stix/index.js';
+import { assertBundleType, parseAndValidate, versionOfObject } from './ingest-pipeline.js';
 
 export interface ValidationReport {
   readonly objects: number;
@@ -41,12 +41,7 @@ export async function validateStream(
   try {
     for await (const event of scanStream(source, options.limits, (n) => (bytes += n))) {
       if (event.kind === 'header') {
-        if (event.key === 'type' && event.value !== 'bundle') {
-          throw new ScanError(
-            `not a STIX bundle: "type" is ${JSON.stringify(event.value)}, expected "bundle"`,
-            0,
-          );
-        }
+        assertBundleType(event.key, event.value);
         continue;
       }
       objects++;
@@ -58,9 +53,9 @@ export async function validateStream(
       const result = parseAndValidate(event.bytes, path, event.offset, options);
       result.problems.forEach(add);
       if (result.value === undefined) continue;
-      const obj = result.value as { id: string; type: string; modified?: string; created?: string };
-      const versionKey = isScoType(obj.type) ? '' : (obj.modified ?? obj.created ?? '');
-      const key = `${obj.id}\u0000${versionKey}`;
+      const obj = result.value;
+      // The same version identity as storage: `…00.000Z` and `…00.000000Z` are one version.
+      const key = `${obj.id}\u0000${versionOfObject(obj).versionKey}`;
       const hash = createHash('sha256').update(canonicalJson(result.value)).digest('base64');
       const before = seen.get(key);
       if (before && before.hash !== hash) {
