@@ -4,6 +4,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import { accessOf, isStatementMarking, splitMarkings, type VersionAccess } from '../core/access/facts.js';
+import type { BulkInserter } from './bulk-insert.js';
 import type { NewVersion } from './object-repository.js';
 import type { Database } from './schema.js';
 import { AUDIENCE_SQL, NO_COLLECTION_RANK, audienceKey } from './sharing-migration.js';
@@ -69,6 +70,7 @@ export async function collectionDefaultRank(
  */
 export async function afterWrite(
   trx: Transaction<Database>,
+  inserter: BulkInserter,
   newVersions: readonly NewVersion[],
   reenteredIds: readonly string[],
 ): Promise<void> {
@@ -80,12 +82,7 @@ export async function afterWrite(
     if (v.type === 'marking-definition' && isStatementMarking(JSON.parse(v.body) as Record<string, unknown>))
       statements.push({ id: v.id });
   }
-  for (let i = 0; i < refs.length; i += CHUNK)
-    await trx
-      .insertInto('version_marking_refs')
-      .values(refs.slice(i, i + CHUNK))
-      .onConflict((oc) => oc.columns(['id', 'version_key', 'marking_ref']).doNothing())
-      .execute();
+  if (refs.length > 0) await inserter.insertMarkingRefs(trx, refs);
   for (let i = 0; i < statements.length; i += CHUNK)
     await trx
       .insertInto('statement_markings')

@@ -9,6 +9,8 @@ import type { Database } from './schema.js';
 export interface OpenedDatabase {
   readonly kind: DatabaseKind;
   readonly db: Kysely<Database>;
+  /** The SQLite connection under `db` (the same one: statements on it join `db`'s open transaction). */
+  readonly sqlite?: Sqlite.Database;
 }
 
 export function parseDatabaseUrl(url: string): { kind: DatabaseKind; target: string } {
@@ -70,8 +72,9 @@ function cachingStatements(sqlite: Sqlite.Database): SqliteDatabase {
 export async function openDatabase(url: string): Promise<OpenedDatabase> {
   const { kind, target } = parseDatabaseUrl(url);
   let db: Kysely<Database>;
+  let sqlite: Sqlite.Database | undefined;
   if (kind === 'sqlite') {
-    const sqlite = new Sqlite(target);
+    sqlite = new Sqlite(target);
     // 16 KiB pages: STIX bodies are often several KiB; smaller pages spill them into overflow chains (2-3x slower import).
     sqlite.pragma('page_size = 16384');
     sqlite.pragma('journal_mode = WAL');
@@ -105,5 +108,5 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
       },
     );
   }
-  return { kind, db };
+  return sqlite ? { kind, db, sqlite } : { kind, db };
 }

@@ -9,6 +9,8 @@ import { CollectionRepository } from './collection-repository.js';
 import { ObjectRepository, type Clock } from './object-repository.js';
 import { PrincipalRepository } from './principal-repository.js';
 import { TaxiiRepository } from './taxii-repository.js';
+import { queryBuilderInserter } from './bulk-insert.js';
+import { sqliteInserter } from './bulk-sqlite.js';
 import { AuditRepository } from './audit-repository.js';
 import { SharingRepository } from './sharing-repository.js';
 
@@ -65,11 +67,16 @@ const systemClock: Clock = () => {
 };
 
 export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
-  const { kind, db } = await openDatabase(url);
+  const { kind, db, sqlite } = await openDatabase(url);
   return {
     kind,
     collections: new CollectionRepository(db),
-    objects: new ObjectRepository(db, kind, options.clock ?? systemClock),
+    objects: new ObjectRepository(
+      db,
+      kind,
+      options.clock ?? systemClock,
+      sqlite ? sqliteInserter(sqlite) : queryBuilderInserter,
+    ),
     taxii: new TaxiiRepository(db),
     principals: new PrincipalRepository(db),
     sharing: new SharingRepository(db),

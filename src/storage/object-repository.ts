@@ -10,6 +10,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DatabaseKind } from './migrations.js';
 import type { VersionAccess } from '../core/access/facts.js';
 import { accessColumns, afterWrite, collectionDefaultRank, entryAccessColumns } from './access-facts.js';
+import { queryBuilderInserter, type BulkInserter } from './bulk-insert.js';
 import type { Database } from './schema.js';
 import { selectVisiblePage, visibilityFilter, type Visibility } from './visibility.js';
 
@@ -93,7 +94,6 @@ export type Clock = () => number; // microseconds since the epoch
 
 const PG_WRITE_LOCK = 0x656e7465; // 'ente'
 const IN_CHUNK = 500;
-const INSERT_CHUNK = 200;
 
 export class ObjectRepository {
   private lastDateAdded = '';
@@ -102,6 +102,7 @@ export class ObjectRepository {
     private readonly db: Kysely<Database>,
     private readonly kind: DatabaseKind,
     private readonly clock: Clock,
+    private readonly inserter: BulkInserter = queryBuilderInserter,
   ) {}
 
   /** Stores a batch in one transaction. Outcomes are in input order. */
@@ -228,26 +229,22 @@ export class ObjectRepository {
     }
 
     const defaultRank = newEntries.length > 0 ? await collectionDefaultRank(trx, collectionId) : 0;
-    for (const part of chunks(newVersions, INSERT_CHUNK)) {
-      await trx
-        .insertInto('stix_versions')
-        .values(
-          part.map((v) => ({
-            id: v.id,
-            version_key: v.versionKey,
-            type: v.type,
-            spec_version: v.specVersion,
-            version: v.version,
-            created_by_ref: v.createdByRef,
-            markings: v.markings === null ? null : JSON.stringify([...v.markings].sort()),
-            revoked: v.revoked ? 1 : 0,
-            raw_hash: v.rawHash,
-            body: v.body,
-            ...accessColumns(v, defaultRank),
-          })),
-        )
-        .execute();
-    }
+    await this.inserter.insertVersions(
+      trx,
+      newVersions.map((v) => ({
+        id: v.id,
+        version_key: v.versionKey,
+        type: v.type,
+        spec_version: v.specVersion,
+        version: v.version,
+        created_by_ref: v.createdByRef,
+        markings: v.markings === null ? null : JSON.stringify([...v.markings].sort()),
+        revoked: v.revoked ? 1 : 0,
+        raw_hash: v.rawHash,
+        body: v.body,
+        ...accessColumns(v, defaultRank),
+      })),
+    );
     for (const part of chunks(demote, IN_CHUNK)) {
       await trx.updateTable('collection_entries').set({ is_latest: 0 }).where('seq', 'in', part).execute();
     }
@@ -256,32 +253,23 @@ export class ObjectRepository {
     const baseMicros = parseMicros(dateAdded);
     const datesAdded = newEntries.map((_, i) => formatMicros(baseMicros + i));
     if (datesAdded.length > 0) this.lastDateAdded = datesAdded.at(-1)!;
-    const seqs: number[] = [];
-    let offset = 0;
-    for (const part of chunks(newEntries, INSERT_CHUNK)) {
-      const start = offset;
-      const rows = await trx
-        .insertInto('collection_entries')
-        .values(
-          part.map((v, i) => ({
-            collection_id: collectionId,
-            object_id: v.id,
-            version_key: v.versionKey,
-            type: v.type,
-            spec_version: v.specVersion,
-            date_added: datesAdded[start + i]!,
-            is_latest: latestInBatch.get(v.id) === v ? 1 : 0,
-            ...entryAccessColumns(v, defaultRank),
-          })),
-        )
-        .returning('seq')
-        .execute();
-      offset += part.length;
-      for (const r of rows) seqs.push(Number(r.seq));
-    }
+    const seqs = await this.inserter.insertEntries(
+      trx,
+      newEntries.map((v, i) => ({
+        collection_id: collectionId,
+        object_id: v.id,
+        version_key: v.versionKey,
+        type: v.type,
+        spec_version: v.specVersion,
+        date_added: datesAdded[i]!,
+        is_latest: latestInBatch.get(v.id) === v ? 1 : 0,
+        ...entryAccessColumns(v, defaultRank),
+      })),
+    );
     const isNew = new Set(newVersions);
     await afterWrite(
       trx,
+      this.inserter,
       newVersions,
       newEntries.filter((v) => !isNew.has(v)).map((v) => v.id),
     );
