@@ -16,6 +16,11 @@ export interface AuditRecord {
   readonly detail: Readonly<Record<string, unknown>>;
 }
 
+export type NewAuditRecord = Omit<AuditRecord, 'seq'>;
+
+/** Rows per INSERT: 9 parameters each stays far below SQLite's (32,766) and PostgreSQL's (65,535) limits. */
+const APPEND_MANY_CHUNK = 1000;
+
 export interface AuditQuery {
   readonly since?: string | undefined;
   readonly action?: string | undefined;
@@ -28,21 +33,27 @@ export interface AuditQuery {
 export class AuditRepository {
   constructor(private readonly db: Kysely<Database>) {}
 
-  async append(r: Omit<AuditRecord, 'seq'>): Promise<void> {
-    await this.db
-      .insertInto('audit_log')
-      .values({
-        at: r.at,
-        principal_id: r.principalId,
-        principal_name: r.principalName,
-        organization_id: r.organizationId,
-        action: r.action,
-        object_id: r.objectId,
-        collection_id: r.collectionId,
-        address: r.address,
-        detail: JSON.stringify(r.detail),
-      })
-      .execute();
+  async append(r: NewAuditRecord): Promise<void> {
+    await this.db.insertInto('audit_log').values(auditRow(r)).execute();
+  }
+
+  /**
+   * Appends many entries, in order, in as few statements as possible (one multi-row INSERT per
+   * APPEND_MANY_CHUNK), so that a buffered batch of reads changes the database once, not once per read.
+   */
+  async appendMany(records: readonly NewAuditRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    if (records.length <= APPEND_MANY_CHUNK) {
+      await this.db.insertInto('audit_log').values(records.map(auditRow)).execute();
+      return;
+    }
+    await this.db.transaction().execute(async (tx) => {
+      for (let i = 0; i < records.length; i += APPEND_MANY_CHUNK)
+        await tx
+          .insertInto('audit_log')
+          .values(records.slice(i, i + APPEND_MANY_CHUNK).map(auditRow))
+          .execute();
+    });
   }
 
   async list(q: AuditQuery): Promise<AuditRecord[]> {
@@ -66,4 +77,18 @@ export class AuditRepository {
       detail: JSON.parse(r.detail) as Record<string, unknown>,
     }));
   }
+}
+
+function auditRow(r: NewAuditRecord) {
+  return {
+    at: r.at,
+    principal_id: r.principalId,
+    principal_name: r.principalName,
+    organization_id: r.organizationId,
+    action: r.action,
+    object_id: r.objectId,
+    collection_id: r.collectionId,
+    address: r.address,
+    detail: JSON.stringify(r.detail),
+  };
 }

@@ -9,7 +9,7 @@ import { CollectionRepository } from './collection-repository.js';
 import { ObjectRepository, type Clock } from './object-repository.js';
 import { PrincipalRepository } from './principal-repository.js';
 import { TaxiiRepository } from './taxii-repository.js';
-import { queryBuilderInserter } from './bulk-insert.js';
+import { postgresInserter } from './bulk-postgres.js';
 import { sqliteInserter } from './bulk-sqlite.js';
 import { AuditRepository } from './audit-repository.js';
 import { SharingRepository } from './sharing-repository.js';
@@ -75,7 +75,7 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
       db,
       kind,
       options.clock ?? systemClock,
-      sqlite ? sqliteInserter(sqlite) : queryBuilderInserter,
+      sqlite ? sqliteInserter(sqlite) : postgresInserter,
     ),
     taxii: new TaxiiRepository(db),
     principals: new PrincipalRepository(db),

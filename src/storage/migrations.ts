@@ -1,5 +1,6 @@
 /** Schema migrations, in code, run on start. Each one works on SQLite and PostgreSQL alike. */
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { leanIndexesMigration } from './lean-indexes-migration.js';
 import { audienceMigration, sharingIndexesMigration, sharingMigration } from './sharing-migration.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -145,5 +146,6 @@ export const migrationsFor = (dialect: DatabaseKind): MigrationProvider => ({
       '003_sharing': m003(dialect),
       '004_sharing_indexes': m004,
       '005_sharing_audience': m005,
+      '006_lean_indexes': leanIndexesMigration(dialect),
     }),
 });

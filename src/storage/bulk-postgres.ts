@@ -1,0 +1,173 @@
+/**
+ * PostgreSQL row inserts for write batches: one `insert … select … from unnest($1, $2, …)` statement per table and
+ * chunk, with one array parameter per column, sent in PostgreSQL's binary array format (a length-prefixed buffer,
+ * element by element) through Kysely's `sql` tag on the caller's transaction.
+ *
+ * Why: a multi-row INSERT through the query builder has 16 parameters per row, so the query builder, the driver's
+ * serializer and the server's parser and planner each handle thousands of parameters per batch. Here a batch is a
+ * fixed statement text with 16 parameters, whatever the row count. Binary arrays need no escaping on our side
+ * (JSON bodies are full of `"` and `\`, which the text array syntax must escape) and no parsing on the server's
+ * (it reads each element by its length). COPY would be as cheap for the server, but `pg` has no COPY without an
+ * extra package and Kysely's transaction does not hand out its client; unnest keeps everything inside the
+ * transaction like any other statement, so a failing batch rolls back with it.
+ */
+import { sql, type RawBuilder, type Transaction } from 'kysely';
+import type { BulkInserter, EntryRow, MarkingRefRow, VersionRow } from './bulk-insert.js';
+import type { Database } from './schema.js';
+
+const TEXT_OID = 25;
+const INT4_OID = 23;
+
+/** Rows per statement at most, and body bytes per statement at most (bounds the size of one message). */
+const MAX_ROWS = 5000;
+const MAX_BYTES = 32 * 1024 * 1024;
+
+/**
+ * One-dimensional array in the binary format of `array_send` / `array_recv`: ndim, has-nulls flag, element type,
+ * length and lower bound, then each element as an int32 byte length (-1 for NULL) followed by its bytes.
+ */
+function binaryTextArray(values: readonly (string | null)[]): Buffer {
+  let size = 20;
+  const lengths = new Array<number>(values.length);
+  let hasNull = 0;
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) {
+      lengths[i] = -1;
+      hasNull = 1;
+      size += 4;
+    } else {
+      const n = Buffer.byteLength(v, 'utf8');
+      lengths[i] = n;
+      size += 4 + n;
+    }
+  }
+  const buf = Buffer.allocUnsafe(size);
+  let at = header(buf, hasNull, TEXT_OID, values.length);
+  for (let i = 0; i < values.length; i++) {
+    const n = lengths[i]!;
+    buf.writeInt32BE(n, at);
+    at += 4;
+    if (n > 0) at += buf.write(values[i]!, at, n, 'utf8');
+  }
+  return buf;
+}
+
+function binaryInt4Array(values: readonly (number | null)[]): Buffer {
+  let hasNull = 0;
+  for (const v of values) if (v === null || v === undefined) hasNull = 1;
+  const buf = Buffer.allocUnsafe(20 + values.length * 8 - (hasNull ? countNulls(values) * 4 : 0));
+  let at = header(buf, hasNull, INT4_OID, values.length);
+  for (const v of values) {
+    if (v === null || v === undefined) {
+      buf.writeInt32BE(-1, at);
+      at += 4;
+    } else {
+      if (!Number.isInteger(v) || v < -2147483648 || v > 2147483647)
+        throw new RangeError(`not a 32-bit integer: ${String(v)}`);
+      buf.writeInt32BE(4, at);
+      buf.writeInt32BE(v, at + 4);
+      at += 8;
+    }
+  }
+  return buf;
+}
+
+function countNulls(values: readonly (number | null)[]): number {
+  let n = 0;
+  for (const v of values) if (v === null || v === undefined) n++;
+  return n;
+}
+
+function header(buf: Buffer, hasNull: number, oid: number, length: number): number {
+  buf.writeInt32BE(1, 0); // ndim
+  buf.writeInt32BE(hasNull, 4);
+  buf.writeInt32BE(oid, 8);
+  buf.writeInt32BE(length, 12);
+  buf.writeInt32BE(1, 16); // lower bound
+  return 20;
+}
+
+/** A text[] parameter (the driver sends a Buffer in binary format; the cast gives the server its type). */
+const texts = <R>(rows: readonly R[], pick: (r: R) => string | null): RawBuilder<unknown> =>
+  sql`${binaryTextArray(rows.map(pick))}::text[]`;
+const ints = <R>(rows: readonly R[], pick: (r: R) => number | null): RawBuilder<unknown> =>
+  sql`${binaryInt4Array(rows.map(pick))}::int4[]`;
+
+/** Consecutive slices of at most MAX_ROWS rows and (but for single huge rows) MAX_BYTES of `weight`. */
+function* slices<R>(rows: readonly R[], weight: (r: R) => number): Generator<readonly R[]> {
+  let start = 0;
+  while (start < rows.length) {
+    let end = start;
+    let bytes = 0;
+    while (end < rows.length && end - start < MAX_ROWS) {
+      bytes += weight(rows[end]!);
+      if (bytes > MAX_BYTES && end > start) break;
+      end++;
+    }
+    yield start === 0 && end === rows.length ? rows : rows.slice(start, end);
+    start = end;
+  }
+}
+
+const versionWeight = (r: VersionRow): number => r.body.length * 3 + 256;
+const entryWeight = (): number => 256;
+
+async function insertVersions(trx: Transaction<Database>, rows: readonly VersionRow[]): Promise<void> {
+  for (const part of slices(rows, versionWeight))
+    await sql`insert into stix_versions (id, version_key, type, spec_version, version, created_by_ref, markings,
+        revoked, raw_hash, body, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref)
+      select * from unnest(${texts(part, (r) => r.id)}, ${texts(part, (r) => r.version_key)},
+        ${texts(part, (r) => r.type)}, ${texts(part, (r) => r.spec_version)}, ${texts(part, (r) => r.version)},
+        ${texts(part, (r) => r.created_by_ref)}, ${texts(part, (r) => r.markings)}, ${ints(part, (r) => r.revoked)},
+        ${texts(part, (r) => r.raw_hash)}, ${texts(part, (r) => r.body)}, ${ints(part, (r) => r.tlp_rank)},
+        ${ints(part, (r) => r.eff_rank)}, ${ints(part, (r) => r.other_markings)},
+        ${texts(part, (r) => r.sharing_group_id)}, ${texts(part, (r) => r.source_ref)},
+        ${texts(part, (r) => r.target_ref)})`.execute(trx);
+}
+
+async function insertEntries(trx: Transaction<Database>, rows: readonly EntryRow[]): Promise<number[]> {
+  const seqs: number[] = [];
+  for (const part of slices(rows, entryWeight)) {
+    // `order by n` feeds the rows in input order, so the seq default is drawn in that order, and RETURNING
+    // gives them back in insertion order.
+    const { rows: out } = await sql<{ seq: number | string }>`insert into collection_entries (collection_id,
+        object_id, version_key, type, spec_version, date_added, is_latest, audience, author)
+      select c, o, k, t, s, d, l, a, w from unnest(${texts(part, (r) => r.collection_id)},
+        ${texts(part, (r) => r.object_id)}, ${texts(part, (r) => r.version_key)}, ${texts(part, (r) => r.type)},
+        ${texts(part, (r) => r.spec_version)}, ${texts(part, (r) => r.date_added)}, ${ints(part, (r) => r.is_latest)},
+        ${texts(part, (r) => r.audience)}, ${texts(part, (r) => r.author)})
+        with ordinality as x(c, o, k, t, s, d, l, a, w, n)
+      order by n
+      returning seq`.execute(trx);
+    if (out.length !== part.length)
+      throw new Error(`collection_entries: ${part.length} rows sent, ${out.length} seqs returned`);
+    for (const r of out) {
+      const seq = Number(r.seq);
+      if (seqs.length > 0 && !(seq > seqs.at(-1)!))
+        throw new Error('collection_entries: seqs were not assigned in input order');
+      seqs.push(seq);
+    }
+  }
+  return seqs;
+}
+
+async function insertMarkingRefs(trx: Transaction<Database>, rows: readonly MarkingRefRow[]): Promise<void> {
+  for (const part of slices(rows, entryWeight))
+    await sql`insert into version_marking_refs (id, version_key, marking_ref)
+      select * from unnest(${texts(part, (r) => r.id)}, ${texts(part, (r) => r.version_key)},
+        ${texts(part, (r) => r.marking_ref)})
+      on conflict do nothing`.execute(trx);
+}
+
+export const postgresInserter: BulkInserter = {
+  async insertVersions(trx, rows) {
+    if (rows.length > 0) await insertVersions(trx, rows);
+  },
+  async insertEntries(trx, rows) {
+    return rows.length > 0 ? insertEntries(trx, rows) : [];
+  },
+  async insertMarkingRefs(trx, rows) {
+    if (rows.length > 0) await insertMarkingRefs(trx, rows);
+  },
+};
