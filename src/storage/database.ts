@@ -3,6 +3,7 @@ import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import { EntenteError } from '../core/errors.js';
+import { BackgroundCheckpointer } from './checkpointer.js';
 import { migrationsFor, type DatabaseKind } from './migrations.js';
 import type { Database } from './schema.js';
 
@@ -11,6 +12,8 @@ export interface OpenedDatabase {
   readonly db: Kysely<Database>;
   /** The SQLite connection under `db` (the same one: statements on it join `db`'s open transaction). */
   readonly sqlite?: Sqlite.Database;
+  /** Background WAL checkpoints of a SQLite file (absent for in-memory databases and PostgreSQL). */
+  readonly checkpointer?: BackgroundCheckpointer;
 }
 
 export function parseDatabaseUrl(url: string): { kind: DatabaseKind; target: string } {
@@ -108,5 +111,9 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
       },
     );
   }
-  return sqlite ? { kind, db, sqlite } : { kind, db };
+  if (!sqlite) return { kind, db };
+  const inMemory = target === ':memory:' || target.startsWith('file::memory:');
+  return inMemory
+    ? { kind, db, sqlite }
+    : { kind, db, sqlite, checkpointer: new BackgroundCheckpointer(target) };
 }

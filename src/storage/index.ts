@@ -67,7 +67,7 @@ const systemClock: Clock = () => {
 };
 
 export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
-  const { kind, db, sqlite } = await openDatabase(url);
+  const { kind, db, sqlite, checkpointer } = await openDatabase(url);
   return {
     kind,
     collections: new CollectionRepository(db),
@@ -76,11 +76,16 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
       kind,
       options.clock ?? systemClock,
       sqlite ? sqliteInserter(sqlite) : postgresInserter,
+      checkpointer ? (bytes) => checkpointer.wrote(bytes) : undefined,
     ),
     taxii: new TaxiiRepository(db),
     principals: new PrincipalRepository(db),
     sharing: new SharingRepository(db),
     audit: new AuditRepository(db),
-    close: () => db.destroy(),
+    close: async () => {
+      // The checkpointer's connection goes first, so that the writer's close runs the final checkpoint.
+      await checkpointer?.close();
+      await db.destroy();
+    },
   };
 }

@@ -103,6 +103,8 @@ export class ObjectRepository {
     private readonly kind: DatabaseKind,
     private readonly clock: Clock,
     private readonly inserter: BulkInserter = queryBuilderInserter,
+    /** Told after each committed write, with roughly how many bytes it stored (background checkpoints). */
+    private readonly committed?: (bytes: number) => void,
   ) {}
 
   /** Stores a batch in one transaction. Outcomes are in input order. */
@@ -112,7 +114,11 @@ export class ObjectRepository {
     policy: WritePolicy,
   ): Promise<WriteOutcome[]> {
     if (batch.length === 0) return [];
-    return this.db.transaction().execute((trx) => this.writeInTransaction(trx, collectionId, batch, policy));
+    const outcomes = await this.db
+      .transaction()
+      .execute((trx) => this.writeInTransaction(trx, collectionId, batch, policy));
+    this.committed?.(writtenBytes(batch));
+    return outcomes;
   }
 
   /** Runs `fn` in one transaction holding the write lock; `write` stores batches inside it (all-or-nothing). */
@@ -125,7 +131,15 @@ export class ObjectRepository {
       ) => Promise<WriteOutcome[]>,
     ) => Promise<T>,
   ): Promise<T> {
-    return this.db.transaction().execute((trx) => fn((c, b, p) => this.writeInTransaction(trx, c, b, p)));
+    let bytes = 0;
+    const result = await this.db.transaction().execute((trx) =>
+      fn((c, b, p) => {
+        bytes += writtenBytes(b);
+        return this.writeInTransaction(trx, c, b, p);
+      }),
+    );
+    this.committed?.(bytes);
+    return result;
   }
 
   private async writeInTransaction(
@@ -460,6 +474,13 @@ export class ObjectRepository {
     const rows = await query.groupBy('v.type').orderBy('v.type').execute();
     return rows.map((r) => ({ type: r.type, objects: Number(r.objects), versions: Number(r.versions) }));
   }
+}
+
+/** Roughly what a batch adds to the database: its bodies plus a few hundred bytes of row and index keys each. */
+function writtenBytes(batch: readonly NewVersion[]): number {
+  let n = 0;
+  for (const v of batch) n += v.body.length + 400;
+  return n;
 }
 
 const key = (id: string, versionKey: string): string => `${id}\u0000${versionKey}`;
