@@ -11,13 +11,14 @@ import { createReadStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createServices } from '../src/services/index.js';
-import { openStorage } from '../src/storage/index.js';
+import type * as ServicesModule from '../src/services/index.js';
+import type * as StorageModule from '../src/storage/index.js';
 import { findPgBin, startThrowawayPostgres } from '../test/support/postgres.js';
 
 const here = fileURLToPath(import.meta.url);
 const file = resolve(here, '..', '..', '..', 'shared', 'data', 'attack', 'enterprise-attack.json');
 const RUNS = 3;
+const distModule = (name: string): string => resolve(here, '..', '..', 'dist', name, 'index.js');
 
 interface Result {
   seconds: number;
@@ -44,6 +45,9 @@ async function runCase(name: string, arg: string | undefined): Promise<Result> {
   } else if (name === 'sqlite' || name === 'sqlite-inline' || name === 'postgres') {
     const dir = name !== 'postgres' ? mkdtempSync(join(tmpdir(), 'entente-bench-')) : undefined;
     const url = dir ? `sqlite:${join(dir, 'b.db')}` : arg!;
+    // The built JavaScript, as `entente import` runs it (the worker thread then starts without a TypeScript loader).
+    const { openStorage } = (await import(distModule('storage'))) as typeof StorageModule;
+    const { createServices } = (await import(distModule('services'))) as typeof ServicesModule;
     const storage = await openStorage(url);
     const services = createServices(storage);
     const collection = await services.collections.ensure('attack');

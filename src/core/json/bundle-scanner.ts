@@ -150,22 +150,30 @@ export class BundleScanner {
           i++;
           continue;
         }
-        if (c === OPEN_BRACE || c === OPEN_BRACKET) {
-          this.depth++;
-          if (this.depth > this.maxDepthSeen) this.maxDepthSeen = this.depth;
-          i++;
-          continue;
-        }
-        if (c === CLOSE_BRACE || c === CLOSE_BRACKET) {
-          this.depth--;
-          i++;
-          if (this.depth === 0) {
-            events.push(...this.finishCapture(chunk, chunkCaptureStart, i));
-            chunkCaptureStart = -1;
+        // Between strings inside an object or array: whitespace, punctuation, numbers and literals. A tight loop
+        // with the nesting depth in locals (pretty-printed bundles spend most bytes outside strings here).
+        let depth = this.depth;
+        let deepest = this.maxDepthSeen;
+        let closed = false;
+        for (; i < n; i++) {
+          const b = chunk[i]!;
+          if (b === QUOTE) break;
+          if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+            if (++depth > deepest) deepest = depth;
+          } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
+            if (--depth === 0) {
+              i++;
+              closed = true;
+              break;
+            }
           }
-          continue;
         }
-        i++;
+        this.depth = depth;
+        this.maxDepthSeen = deepest;
+        if (closed) {
+          events.push(...this.finishCapture(chunk, chunkCaptureStart, i));
+          chunkCaptureStart = -1;
+        }
         continue;
       }
 
