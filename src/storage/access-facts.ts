@@ -45,10 +45,9 @@ export function accessColumns(
  */
 export function entryAccessColumns(
   v: NewVersion,
-  defaultRank: number,
+  columns: Pick<ReturnType<typeof accessColumns>, 'eff_rank' | 'sharing_group_id'>,
 ): { audience: string; author: string | null } {
-  const c = accessColumns(v, defaultRank);
-  return { audience: audienceKey(c.eff_rank, c.sharing_group_id), author: v.createdByRef };
+  return { audience: audienceKey(columns.eff_rank, columns.sharing_group_id), author: v.createdByRef };
 }
 
 export async function collectionDefaultRank(

@@ -243,6 +243,12 @@ export class ObjectRepository {
     }
 
     const defaultRank = newEntries.length > 0 ? await collectionDefaultRank(trx, collectionId) : 0;
+    const columns = new Map<NewVersion, ReturnType<typeof accessColumns>>();
+    const columnsOf = (v: NewVersion): ReturnType<typeof accessColumns> => {
+      let c = columns.get(v);
+      if (c === undefined) columns.set(v, (c = accessColumns(v, defaultRank)));
+      return c;
+    };
     await this.inserter.insertVersions(
       trx,
       newVersions.map((v) => ({
@@ -256,7 +262,7 @@ export class ObjectRepository {
         revoked: v.revoked ? 1 : 0,
         raw_hash: v.rawHash,
         body: v.body,
-        ...accessColumns(v, defaultRank),
+        ...columnsOf(v),
       })),
     );
     for (const part of chunks(demote, IN_CHUNK)) {
@@ -264,8 +270,7 @@ export class ObjectRepository {
     }
     // Each entry gets its own microsecond, in seq order: no two entries share a date_added, so paging by
     // `added_after` (TAXII's X-TAXII-Date-Added-Last) can never split a group of equal timestamps.
-    const baseMicros = parseMicros(dateAdded);
-    const datesAdded = newEntries.map((_, i) => formatMicros(baseMicros + i));
+    const datesAdded = consecutiveMicros(dateAdded, newEntries.length);
     if (datesAdded.length > 0) this.lastDateAdded = datesAdded.at(-1)!;
     const seqs = await this.inserter.insertEntries(
       trx,
@@ -277,7 +282,7 @@ export class ObjectRepository {
         spec_version: v.specVersion,
         date_added: datesAdded[i]!,
         is_latest: latestInBatch.get(v.id) === v ? 1 : 0,
-        ...entryAccessColumns(v, defaultRank),
+        ...entryAccessColumns(v, columnsOf(v)),
       })),
     );
     const isNew = new Set(newVersions);
@@ -493,6 +498,24 @@ function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
 
 function* chunks<T>(items: readonly T[], size: number): Generator<T[]> {
   for (let i = 0; i < items.length; i += size) yield items.slice(i, i + size);
+}
+
+/** `count` timestamps one microsecond apart from `first` (a `formatMicros` string), formatting each millisecond once. */
+export function consecutiveMicros(first: string, count: number): string[] {
+  const base = parseMicros(first);
+  const out = new Array<string>(count);
+  let prefixMs = -1;
+  let prefix = '';
+  for (let i = 0; i < count; i++) {
+    const micros = base + i;
+    const ms = Math.floor(micros / 1000);
+    if (ms !== prefixMs) {
+      prefixMs = ms;
+      prefix = new Date(ms).toISOString().slice(0, -1); // …SS.mmm
+    }
+    out[i] = `${prefix}${String(micros % 1000).padStart(3, '0')}Z`;
+  }
+  return out;
 }
 
 /** Microseconds since the epoch of a `formatMicros` string. */
