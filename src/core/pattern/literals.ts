@@ -1,4 +1,5 @@
 /** Constants of the pattern language: validation and conversion shared by parser, printer and matcher. */
+import { stixTimestampMillis } from '../stix/timestamp.js';
 
 const TS_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z$/;
 
@@ -7,8 +8,8 @@ const TS_RE = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?Z$/;
  * `undefined` when the text is not one. Accepts leap second 60 as the spec's timestamps do.
  */
 export function timestampMillis(text: string): number | undefined {
-  const fast = fastTimestamp(text);
-  if (fast !== undefined) return fast;
+  const fast = stixTimestampMillis(text);
+  if (!Number.isNaN(fast)) return fast;
   const m = TS_RE.exec(text);
   if (!m) return timestampWithOffset(text);
   const [, y, mo, d, h, mi, s, frac] = m;
@@ -22,61 +23,6 @@ export function timestampMillis(text: string): number | undefined {
   if (hour > 23 || minute > 59 || second > 60) return undefined;
   const base = Date.UTC(year, month - 1, day, hour, minute, second);
   return base + (frac ? Number(`0${frac}`) * 1000 : 0);
-}
-
-const d2 = (s: string, i: number): number => {
-  const a = s.charCodeAt(i) - 48;
-  const b = s.charCodeAt(i + 1) - 48;
-  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
-};
-
-/** `YYYY-MM-DDTHH:MM:SS[.fff…]Z` by arithmetic (days from civil), since observations carry millions of these. */
-function fastTimestamp(s: string): number | undefined {
-  const n = s.length;
-  if (n < 20 || s.charCodeAt(n - 1) !== 90 || s[4] !== '-' || s[7] !== '-' || s[10] !== 'T') return undefined;
-  if (s[13] !== ':' || s[16] !== ':') return undefined;
-  const c1 = d2(s, 0);
-  const c2 = d2(s, 2);
-  const mo = d2(s, 5);
-  const d = d2(s, 8);
-  const h = d2(s, 11);
-  const mi = d2(s, 14);
-  const sec = d2(s, 17);
-  if (
-    c1 < 0 ||
-    c2 < 0 ||
-    mo < 1 ||
-    mo > 12 ||
-    d < 1 ||
-    h < 0 ||
-    h > 23 ||
-    mi < 0 ||
-    mi > 59 ||
-    sec < 0 ||
-    sec > 60
-  ) {
-    return undefined;
-  }
-  const y = c1 * 100 + c2;
-  if (d > daysInMonth(y, mo)) return undefined;
-  let frac = 0;
-  if (n > 20) {
-    if (s[19] !== '.' || n === 21) return undefined;
-    let scale = 100;
-    for (let i = 20; i < n - 1; i++) {
-      const c = s.charCodeAt(i) - 48;
-      if (c < 0 || c > 9) return undefined;
-      frac += c * scale;
-      scale /= 10;
-    }
-  }
-  const yy = mo <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  const days = era * 146097 + doe - 719468;
-  return days * 86_400_000 + h * 3_600_000 + mi * 60_000 + sec * 1000 + frac;
 }
 
 const OFFSET_RE = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?)([+-])(\d{2}):(\d{2})$/;

@@ -14,14 +14,16 @@ function num2(s: string, i: number): number {
 }
 
 /**
- * Checks a STIX timestamp (RFC 3339, UTC, `YYYY-MM-DDTHH:mm:ss[.s+]Z`, STIX 2.1 §2.14) and returns how many
- * fractional-second digits it has, or -1 when it is not a valid STIX timestamp (wrong shape, lower-case `t`/`z`,
- * an offset other than `Z`, a `.` without digits, or an impossible date such as 2021-02-29).
+ * Milliseconds since the epoch (the sub-millisecond fraction kept) of a STIX timestamp (RFC 3339, UTC,
+ * `YYYY-MM-DDTHH:mm:ss[.s+]Z`, STIX 2.1 §2.14; leap second 60 accepted), or NaN when it is not one (wrong shape,
+ * lower-case `t`/`z`, an offset other than `Z`, a `.` without digits, an impossible date such as 2021-02-29). By
+ * arithmetic (days from civil) and allocation-free: the validator checks every timestamp of every object, and the
+ * pattern matcher reads millions of observed ones.
  */
-export function timestampFraction(s: string): number {
+export function stixTimestampMillis(s: string): number {
   const n = s.length;
-  if (n < 20 || s.charCodeAt(n - 1) !== 90 /* Z */) return -1;
-  if (s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return -1;
+  if (n < 20 || s.charCodeAt(n - 1) !== 90 /* Z */) return NaN;
+  if (s[4] !== '-' || s[7] !== '-' || s[10] !== 'T' || s[13] !== ':' || s[16] !== ':') return NaN;
   const y1 = num2(s, 0);
   const y2 = num2(s, 2);
   const mo = num2(s, 5);
@@ -41,17 +43,39 @@ export function timestampFraction(s: string): number {
     mi > 59 ||
     se < 0 ||
     se > 60
-  ) {
-    return -1;
-  }
+  )
+    return NaN;
   const year = y1 * 100 + y2;
   const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
   const maxDay = mo === 2 && leap ? 29 : DAYS[mo - 1]!;
-  if (d > maxDay) return -1;
-  if (n === 20) return 0;
-  if (s[19] !== '.' || n < 22) return -1;
-  for (let i = 20; i < n - 1; i++) if (digit(s, i) < 0) return -1;
-  return n - 21;
+  if (d > maxDay) return NaN;
+  let frac = 0;
+  if (n > 20) {
+    if (s[19] !== '.' || n < 22) return NaN;
+    let scale = 100;
+    for (let i = 20; i < n - 1; i++) {
+      const c = digit(s, i);
+      if (c < 0) return NaN;
+      frac += c * scale;
+      scale /= 10;
+    }
+  }
+  const yy = mo <= 2 ? year - 1 : year;
+  const era = Math.floor(yy / 400);
+  const yoe = yy - era * 400;
+  const doy = Math.floor((153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5) + d - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  const days = era * 146097 + doe - 719468;
+  return days * 86_400_000 + h * 3_600_000 + mi * 60_000 + se * 1000 + frac;
+}
+
+/**
+ * How many fractional-second digits a STIX timestamp has, or -1 when it is not a valid STIX timestamp (see
+ * `stixTimestampMillis`).
+ */
+export function timestampFraction(s: string): number {
+  if (Number.isNaN(stixTimestampMillis(s))) return -1;
+  return s.length === 20 ? 0 : s.length - 21;
 }
 
 /** True when `s` is a valid STIX 2.1 timestamp. */
