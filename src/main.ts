@@ -62,9 +62,12 @@ export async function createNode(config: Config): Promise<Node> {
   const storage = await openStorage(config.databaseUrl);
   const services = createServices(storage);
   const auth = new AuthService(storage);
-  const taxii = new TaxiiService(storage, services.ingest, auth, config.taxii);
+  const taxii = new TaxiiService(storage, services.ingest, auth, config.taxii, { audit: services.audit });
   const close = async () => {
-    await taxii.drain();
+    // Stores what is still pending from POSTs, flushes TAXII's audit entries, stops the validation worker.
+    await taxii.close();
+    // Nothing queued for the audit log is lost on a clean stop (TAXII's are flushed; this writes the rest).
+    await services.audit.flush();
     await storage.close();
   };
   return { config, storage, services, auth, taxii, close };
@@ -74,6 +77,8 @@ export async function startServer(node: Node): Promise<{ app: FastifyInstance; u
   const app = buildHttpApp(node.services, { logLevel: node.config.logLevel, version, taxii: node.taxii });
   node.taxii.onBackgroundError = (err, context) =>
     app.log.error({ err, ...context }, 'TAXII background work failed');
+  node.services.audit.onFlushError = (err, context) =>
+    app.log.error({ err, ...context }, 'writing the audit log failed; the entries are kept and retried');
   await app.listen({ host: node.config.host, port: node.config.port });
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : node.config.port;

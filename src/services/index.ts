@@ -8,7 +8,7 @@ import { CollectionService } from './collection-service.js';
 import { ExportService } from './export-service.js';
 import { IngestService } from './ingest-service.js';
 import { StatsService } from './stats-service.js';
-import { AuditService } from './audit-service.js';
+import { AuditService, type AuditBufferOptions } from './audit-service.js';
 import { SharingService } from './sharing-service.js';
 
 export { CollectionService, ENTENTE_NAMESPACE } from './collection-service.js';
@@ -20,7 +20,13 @@ export {
   type ImportProgress,
 } from './ingest-service.js';
 export { StatsService, type StoreStats } from './stats-service.js';
-export { AuditService, type AuditAction, type AuditDetail, type AuditEvent } from './audit-service.js';
+export {
+  AuditService,
+  type AuditAction,
+  type AuditBufferOptions,
+  type AuditDetail,
+  type AuditEvent,
+} from './audit-service.js';
 export { SharingService, type NewOrganization } from './sharing-service.js';
 export { LOCAL_OPERATOR } from './export-service.js';
 export { validateStream, type ValidationReport } from './validate-service.js';
@@ -35,9 +41,14 @@ export interface Services {
   readonly sharing: SharingService;
 }
 
-export function createServices(storage: Storage): Services {
+export interface ServicesOptions {
+  /** How the audit log buffers reads (tests inject a timer); defaults in AuditService. */
+  readonly auditBuffer?: AuditBufferOptions | undefined;
+}
+
+export function createServices(storage: Storage, options: ServicesOptions = {}): Services {
   const now = () => new Date().toISOString();
-  const audit = new AuditService(storage, now);
+  const audit = new AuditService(storage, now, options.auditBuffer);
   const sharing = new SharingService(storage, audit, now);
   const visibilityFor = (p: Principal) => sharing.visibilityFor(p);
   return {

@@ -47,6 +47,21 @@ export function assertBundleType(key: string, value: unknown): void {
   }
 }
 
+/**
+ * Checks one top-level member of a bundle: a `type` other than "bundle" stops the document (`ScanError`); an `id`
+ * that is not `bundle--UUID` is a problem (the objects are still read). Import and validate share it.
+ */
+export function bundleHeaderProblem(key: string, value: unknown): Problem | undefined {
+  assertBundleType(key, value);
+  if (key !== 'id' || (typeof value === 'string' && BUNDLE_ID_RE.test(value))) return undefined;
+  return {
+    path: '$.id',
+    message: 'bundle id must be "bundle--" followed by a UUID',
+    severity: 'error',
+    rule: 'id-format',
+  };
+}
+
 /** The version an object is stored under: `modified`, else `created`, as a sortable key; '' for SCOs. */
 export function versionOfObject(obj: StixObject): { version: string | null; versionKey: string } {
   const o = obj as { modified?: string; created?: string };
@@ -69,19 +84,11 @@ export async function* prepareFrames(
   try {
     for await (const event of scanStream(source, options.limits, (n) => (frame.bytes += n))) {
       if (event.kind === 'header') {
-        assertBundleType(event.key, event.value);
-        if (event.key === 'id') {
-          if (typeof event.value === 'string' && BUNDLE_ID_RE.test(event.value)) frame.bundleId = event.value;
-          else {
-            frame.problems.push({
-              path: '$.id',
-              message: 'bundle id must be "bundle--" followed by a UUID',
-              severity: 'error',
-              rule: 'id-format',
-            });
-            frame.rejected++;
-          }
-        }
+        const problem = bundleHeaderProblem(event.key, event.value);
+        if (problem) {
+          frame.problems.push(problem);
+          frame.rejected++;
+        } else if (event.key === 'id') frame.bundleId = event.value as string;
         continue;
       }
       frame.received++;
@@ -198,7 +205,11 @@ export function prepareVersion(
       createdByRef: obj.created_by_ref ?? null,
       markings: obj.object_marking_refs ?? null,
       revoked: obj.revoked === true,
-      rawHash: createHash('sha256').update(text).digest('base64'),
+      // The bytes are the stored text's UTF-8 (strictly decoded; an element starts with '{', so no BOM was dropped):
+      // hashing them spares encoding the text again.
+      rawHash: createHash('sha256')
+        .update(bytes[0] === 0xef ? text : bytes)
+        .digest('base64'),
       body: text,
       access: accessOf(obj),
     },
@@ -215,7 +226,7 @@ export type FromWorker =
 const MAX_CHUNKS_IN_FLIGHT = 4;
 const MAX_FRAMES_QUEUED = 2;
 
-function startWorker(options: PipelineOptions): Worker {
+function startWorker(options: PipelineOptions | ObjectWorkerData): Worker {
   if (import.meta.url.endsWith('.ts')) {
     // Running from source (tests, tsx): the worker is TypeScript, so register the tsx loader inside it first.
     const entry = new URL('./ingest-worker.ts', import.meta.url).href;
@@ -305,4 +316,156 @@ export async function* prepareFramesInWorker(
     await pump;
     await worker.terminate();
   }
+}
+
+// ---- the object-preparing worker (TAXII POST): already-split objects in, prepared versions out ----
+
+/** What `prepareVersion` gives for one object. */
+export interface PreparedObject {
+  readonly version?: NewVersion | undefined;
+  readonly problems: Problem[];
+}
+
+/** One object's bytes, as the scanner split them out of a bundle or envelope. */
+export interface ObjectToPrepare {
+  readonly bytes: Uint8Array;
+  /** Where the object is in the document: its index in `objects` (problem paths are `$.objects[index]…`). */
+  readonly index: number;
+  /** Its byte offset in the document. */
+  readonly offset: number;
+}
+
+/** `workerData` of an ingest worker that prepares already-split objects instead of running `prepareFrames`. */
+export interface ObjectWorkerData {
+  readonly mode: 'objects';
+}
+
+export type ToObjectWorker = {
+  type: 'prepare';
+  id: number;
+  /** The objects' bytes one after the other (one transferred buffer), each `lengths[k]` long. */
+  data: Uint8Array;
+  lengths: Uint32Array;
+  indexes: Uint32Array;
+  offsets: Float64Array;
+};
+export type FromObjectWorker =
+  | { type: 'prepared'; id: number; results: PreparedObject[] }
+  | { type: 'error'; id: number; message: string };
+
+/** How long an idle object worker is kept before it is stopped (it is started again on demand). */
+const OBJECT_WORKER_IDLE_MS = 60_000;
+
+/**
+ * A long-lived ingest worker thread that parses, validates and prepares batches of already-split objects — the
+ * same `prepareVersion` as in-process, on another core. Started on first use and kept while in use (so its
+ * compiled code stays warm across requests), stopped after a minute idle or by `close()`. It does not keep the
+ * process alive while idle. A batch whose worker fails is rejected; the caller may prepare it in-process instead.
+ */
+export class ObjectPreparer {
+  private worker: Worker | undefined;
+  private nextId = 0;
+  private readonly pending = new Map<
+    number,
+    { resolve: (r: PreparedObject[]) => void; reject: (err: Error) => void }
+  >();
+  private idleTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  /** Prepares `objects` on the worker thread; results in the same order. */
+  prepare(objects: readonly ObjectToPrepare[]): Promise<PreparedObject[]> {
+    if (this.closed) return Promise.reject(new Error('the object preparer is closed'));
+    if (objects.length === 0) return Promise.resolve([]);
+    const worker = this.started();
+    let total = 0;
+    for (const o of objects) total += o.bytes.length;
+    const data = new Uint8Array(total);
+    const lengths = new Uint32Array(objects.length);
+    const indexes = new Uint32Array(objects.length);
+    const offsets = new Float64Array(objects.length);
+    let at = 0;
+    objects.forEach((o, k) => {
+      data.set(o.bytes, at);
+      at += o.bytes.length;
+      lengths[k] = o.bytes.length;
+      indexes[k] = o.index;
+      offsets[k] = o.offset;
+    });
+    const id = this.nextId++;
+    const message: ToObjectWorker = { type: 'prepare', id, data, lengths, indexes, offsets };
+    return new Promise<PreparedObject[]>((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+      this.idleTimer = undefined;
+      worker.ref(); // work outstanding: keep the process alive until it is answered
+      worker.postMessage(message, [data.buffer, lengths.buffer, indexes.buffer, offsets.buffer]);
+    });
+  }
+
+  /** Starts the worker ahead of use (it takes a few hundred milliseconds to load), if it is not running. */
+  start(): void {
+    if (this.closed || this.worker) return;
+    this.settled(this.started());
+  }
+
+  /** Stops the worker; outstanding batches are rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.stop(new Error('the object preparer is closed'));
+  }
+
+  private started(): Worker {
+    if (this.worker) return this.worker;
+    const worker = startWorker({ mode: 'objects' } satisfies ObjectWorkerData);
+    worker.on('message', (m: FromObjectWorker) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      if (m.type === 'prepared') p.resolve(m.results);
+      else p.reject(new Error(`ingest worker: ${m.message}`));
+      this.settled(worker);
+    });
+    worker.on('error', (err) => {
+      if (this.worker === worker) void this.stop(err);
+    });
+    worker.on('exit', (code) => {
+      if (this.worker === worker) void this.stop(new Error(`ingest worker exited with code ${code}`));
+    });
+    this.worker = worker;
+    return worker;
+  }
+
+  /** After an answer: when nothing is outstanding, let the process exit and stop the worker once idle long. */
+  private settled(worker: Worker): void {
+    if (this.pending.size > 0 || this.worker !== worker) return;
+    worker.unref();
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => void this.stop(), OBJECT_WORKER_IDLE_MS);
+    this.idleTimer.unref();
+  }
+
+  private async stop(failure?: Error): Promise<void> {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+    const pending = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of pending) p.reject(failure ?? new Error('ingest worker stopped'));
+    if (worker) await worker.terminate();
+  }
+}
+
+/** The worker side of `ObjectPreparer`: prepares one batch (run inside the ingest worker). */
+export function prepareObjectBatch(m: ToObjectWorker, options: ValidateOptions): PreparedObject[] {
+  const results = new Array<PreparedObject>(m.lengths.length);
+  let at = 0;
+  for (let k = 0; k < m.lengths.length; k++) {
+    const length = m.lengths[k]!;
+    const path = `$.objects[${m.indexes[k]!}]`;
+    const prepared = prepareVersion(m.data.subarray(at, at + length), path, m.offsets[k]!, options);
+    at += length;
+    results[k] = prepared;
+  }
+  return results;
 }

@@ -11,7 +11,14 @@ import { EntenteError, notFound } from '../core/errors.js';
 import { ScanError } from '../core/json/bundle-scanner.js';
 import { scanStream } from '../core/json/scan-stream.js';
 import { timestampKey } from '../core/stix/index.js';
-import type { ListEndpoint, Page, PageItem, TaxiiBackend, TaxiiServerConfig } from '../taxii/backend.js';
+import type {
+  ListEndpoint,
+  Page,
+  PageItem,
+  RequestContext,
+  TaxiiBackend,
+  TaxiiServerConfig,
+} from '../taxii/backend.js';
 import { CursorSigner, type CursorContext } from '../taxii/cursor.js';
 import { STIX_MEDIA_TYPE } from '../taxii/media.js';
 import { isStixId, type TaxiiFilter, type VersionMatch } from '../taxii/query.js';
@@ -26,10 +33,18 @@ import type {
   VersionSelector,
   Visibility,
 } from '../storage/index.js';
+import type { AuditService } from './audit-service.js';
 import type { AuthService, CollectionAccess } from './auth-service.js';
+import { ObjectPreparer, type ObjectToPrepare, type PreparedObject } from './ingest-pipeline.js';
 import type { IngestService } from './ingest-service.js';
+import { clip, filterDetail, outcomeOf, pageDetail, type TaxiiAuditEndpoint } from './taxii-audit.js';
 
+/** Objects written per transaction; reads get in between two batches. */
 const WRITE_BATCH = 500;
+/** From this many objects on, a POST's objects are prepared on the ingest worker thread instead of in-process. */
+const WORKER_MIN_OBJECTS = 200;
+/** Batches prepared ahead on the worker while the current one is written. */
+const PREPARE_AHEAD = 2;
 /** Distinct cursor contexts (callers, filters) remembered per result of `queryEntries`. */
 const BUILT_PAGES_MAX = 64;
 /** How long a looked-up collection is reused (collections are never deleted; only their title may change). */
@@ -43,6 +58,23 @@ export interface TaxiiServiceOptions {
   readonly now?: () => Date;
   /** Where failures of background work are reported (the HTTP logger); ids and counts only. */
   readonly onBackgroundError?: (err: unknown, context: Record<string, unknown>) => void;
+  /** The audit log: reads, POSTs and DELETEs are recorded there (docs/sharing.md). The node always passes it. */
+  readonly audit?: AuditService | undefined;
+  /**
+   * POSTs of at least this many objects are parsed and validated on a worker thread (default 200); smaller ones,
+   * and any batch the worker fails on, in-process. `Infinity` never uses the worker.
+   */
+  readonly workerMinObjects?: number | undefined;
+}
+
+/** What a TAXII request was about, for its audit entry. */
+interface AuditTarget {
+  readonly endpoint: TaxiiAuditEndpoint;
+  readonly root: string;
+  /** As requested (an id or an alias). */
+  readonly collectionId: string;
+  readonly objectId?: string | undefined;
+  readonly filter?: TaxiiFilter | undefined;
 }
 
 interface PendingObject {
@@ -56,6 +88,9 @@ interface PendingObject {
 export class TaxiiService implements TaxiiBackend {
   private signer: Promise<CursorSigner> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Prepares the objects of large POSTs off the event loop; one worker for the service, kept warm while used. */
+  private readonly preparer = new ObjectPreparer();
+  private readonly workerMinObjects: number;
   private readonly collectionCache = new Map<string, { collection: Collection; until: number }>();
   /** Visibility facts per principal, valid while the database generation is `visibilityGeneration`. */
   private readonly visibilityCache = new Map<string, Visibility>();
@@ -67,6 +102,7 @@ export class TaxiiService implements TaxiiBackend {
    */
   private readonly builtPages = new WeakMap<readonly TaxiiEntry[], Map<string, Page>>();
   private readonly now: () => Date;
+  private readonly audit: AuditService | undefined;
   onBackgroundError: (err: unknown, context: Record<string, unknown>) => void;
 
   constructor(
@@ -78,6 +114,8 @@ export class TaxiiService implements TaxiiBackend {
   ) {
     this.now = options.now ?? (() => new Date());
     this.onBackgroundError = options.onBackgroundError ?? (() => undefined);
+    this.audit = options.audit;
+    this.workerMinObjects = options.workerMinObjects ?? WORKER_MIN_OBJECTS;
   }
 
   authenticate(authorization: string | undefined): Promise<Principal> {
@@ -101,7 +139,104 @@ export class TaxiiService implements TaxiiBackend {
     return presentCollection(collection, access);
   }
 
-  async list(
+  list(
+    principal: Principal,
+    root: string,
+    collectionId: string,
+    endpoint: ListEndpoint,
+    filter: TaxiiFilter,
+    request?: RequestContext,
+  ): Promise<Page> {
+    return this.auditedRead(principal, request, { endpoint, root, collectionId, filter }, () =>
+      this.readList(principal, root, collectionId, endpoint, filter),
+    );
+  }
+
+  object(
+    principal: Principal,
+    root: string,
+    collectionId: string,
+    objectId: string,
+    filter: TaxiiFilter,
+    request?: RequestContext,
+  ): Promise<Page> {
+    const target: AuditTarget = { endpoint: 'object', root, collectionId, objectId, filter };
+    return this.auditedRead(principal, request, target, () =>
+      this.readObject(principal, root, collectionId, objectId, filter),
+    );
+  }
+
+  versions(
+    principal: Principal,
+    root: string,
+    collectionId: string,
+    objectId: string,
+    filter: TaxiiFilter,
+    request?: RequestContext,
+  ): Promise<Page> {
+    const target: AuditTarget = { endpoint: 'versions', root, collectionId, objectId, filter };
+    return this.auditedRead(principal, request, target, () =>
+      this.readVersions(principal, root, collectionId, objectId, filter),
+    );
+  }
+
+  /**
+   * A change is written to the audit log at once, before the answer (not through the read buffer): it changes the
+   * database anyway, so it costs no read cache, and a crash must not lose it. A refused attempt changed nothing
+   * and is queued like a read.
+   */
+  async deleteObject(
+    principal: Principal,
+    root: string,
+    collectionId: string,
+    objectId: string,
+    filter: TaxiiFilter,
+    request?: RequestContext,
+  ): Promise<void> {
+    const target: AuditTarget = { endpoint: 'delete', root, collectionId, objectId, filter };
+    let removed: number;
+    try {
+      removed = await this.removeObject(principal, root, collectionId, objectId, filter);
+    } catch (err) {
+      this.audit?.queue(principal, 'delete', () =>
+        this.auditEvent(target, request, { outcome: outcomeOf(err) }),
+      );
+      throw err;
+    }
+    await this.audit?.record(
+      principal,
+      'delete',
+      this.auditEvent(target, request, { outcome: 'OK', removed }),
+    );
+  }
+
+  /** Audited like `deleteObject`: the accepted POST at once (its status id and object count), a refusal queued. */
+  async addObjects(
+    principal: Principal,
+    root: string,
+    collectionId: string,
+    body: AsyncIterable<Uint8Array>,
+    request?: RequestContext,
+  ): Promise<Status> {
+    const target: AuditTarget = { endpoint: 'add', root, collectionId };
+    let status: Status;
+    try {
+      status = await this.acceptObjects(principal, root, collectionId, body);
+    } catch (err) {
+      this.audit?.queue(principal, 'change', () =>
+        this.auditEvent(target, request, { outcome: outcomeOf(err) }),
+      );
+      throw err;
+    }
+    await this.audit?.record(
+      principal,
+      'change',
+      this.auditEvent(target, request, { outcome: 'OK', statusId: status.id, objects: status.total_count }),
+    );
+    return status;
+  }
+
+  private async readList(
     principal: Principal,
     root: string,
     collectionId: string,
@@ -124,7 +259,7 @@ export class TaxiiService implements TaxiiBackend {
     );
   }
 
-  async object(
+  private async readObject(
     principal: Principal,
     root: string,
     collectionId: string,
@@ -147,7 +282,7 @@ export class TaxiiService implements TaxiiBackend {
     );
   }
 
-  async versions(
+  private async readVersions(
     principal: Principal,
     root: string,
     collectionId: string,
@@ -170,13 +305,14 @@ export class TaxiiService implements TaxiiBackend {
     );
   }
 
-  async deleteObject(
+  /** Removes the matching versions; how many. */
+  private async removeObject(
     principal: Principal,
     _root: string,
     collectionId: string,
     objectId: string,
     filter: TaxiiFilter,
-  ): Promise<void> {
+  ): Promise<number> {
     const { collection, access } = await this.resolve(principal, collectionId);
     if (!access.canWrite || !access.canRead)
       throw new EntenteError('FORBIDDEN', 'deleting needs read and write access to this collection');
@@ -202,9 +338,10 @@ export class TaxiiService implements TaxiiBackend {
     }
     if (seqs.length === 0) throw notFound(`no object ${objectId} in this collection`);
     await this.storage.objects.removeEntries(collection.id, objectId, seqs);
+    return seqs.length;
   }
 
-  async addObjects(
+  private async acceptObjects(
     principal: Principal,
     _root: string,
     collectionId: string,
@@ -212,7 +349,7 @@ export class TaxiiService implements TaxiiBackend {
   ): Promise<Status> {
     const { collection, access } = await this.resolve(principal, collectionId);
     if (!access.canWrite) throw new EntenteError('FORBIDDEN', 'no write access to this collection');
-    const objects = await readEnvelope(body);
+    const objects = await readEnvelope(body, this.workerMinObjects, () => this.preparer.start());
     const now = this.now();
     const id = randomUUID();
     const requestTimestamp = now.toISOString();
@@ -272,9 +409,63 @@ export class TaxiiService implements TaxiiBackend {
     };
   }
 
-  /** Waits for every POST still being stored (tests, graceful shutdown). */
+  /** Waits for every POST still being stored, then writes the queued audit entries (tests, graceful shutdown). */
   async drain(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.all([...this.inFlight]);
+    await this.audit?.flush();
+  }
+
+  /**
+   * Runs a read and queues its audit entry — also for a refused or failed read, as an attempt, without changing
+   * the answer. Queued, not written: an INSERT per read would change the database generation on every request and
+   * so empty the read caches (AuditService). A re-polled page (the same `Page` object, built once per unchanged
+   * database) by the same caller from the same address is one entry with a count until the next flush.
+   */
+  private async auditedRead(
+    principal: Principal,
+    request: RequestContext | undefined,
+    target: AuditTarget,
+    read: () => Promise<Page>,
+  ): Promise<Page> {
+    const audit = this.audit;
+    if (audit === undefined) return read();
+    let page: Page;
+    try {
+      page = await read();
+    } catch (err) {
+      audit.queue(principal, 'read', () => this.auditEvent(target, request, { outcome: outcomeOf(err) }));
+      throw err;
+    }
+    const key = `${principal.id}\n${request?.address ?? ''}\n${target.endpoint}\n${target.collectionId}\n${target.filter?.next ?? ''}`;
+    audit.queue(
+      principal,
+      'read',
+      () => this.auditEvent(target, request, { outcome: 'OK', ...pageDetail(page) }),
+      { ref: page, key },
+    );
+    return page;
+  }
+
+  /** The audit entry of a TAXII request: ids, counts and the filter, cut to the audit log's limits. */
+  private auditEvent(
+    target: AuditTarget,
+    request: RequestContext | undefined,
+    result: Record<string, string | number | boolean | readonly string[]>,
+  ) {
+    // A known collection is recorded by its id, also when asked for by alias (collection ids never change).
+    const collection =
+      this.collectionCache.get(target.collectionId)?.collection.id ?? clip(target.collectionId);
+    return {
+      collectionId: collection,
+      objectId: target.objectId !== undefined ? clip(target.objectId) : undefined,
+      address: request?.address,
+      detail: {
+        endpoint: target.endpoint,
+        root: clip(target.root),
+        ...(target.filter ? filterDetail(target.filter) : {}),
+        ...result,
+      },
+    };
   }
 
   /** The object-level access filter for this principal (docs/sharing.md), applied inside the SQL. */
@@ -391,47 +582,50 @@ export class TaxiiService implements TaxiiBackend {
     return result;
   }
 
-  /** Stores a POSTed envelope's objects in batches, recording each outcome in the status resource. */
+  /**
+   * Stores a POSTed envelope's objects in batches, recording each outcome in the status resource. Large envelopes
+   * are parsed and validated on the ingest worker thread, PREPARE_AHEAD batches ahead of the batch being written,
+   * so validation overlaps the writes and stays off the event loop; between two batches reads get their turn.
+   */
   private async store(
     statusId: string,
     collectionId: string,
     objects: readonly PendingObject[],
   ): Promise<void> {
-    for (let start = 0; start < objects.length; start += WRITE_BATCH) {
+    const useWorker = objects.length >= this.workerMinObjects;
+    const batches: PendingObject[][] = [];
+    for (let start = 0; start < objects.length; start += WRITE_BATCH)
+      batches.push(objects.slice(start, start + WRITE_BATCH));
+    const prepared = new Map<number, Promise<(PreparedObject | undefined)[]>>();
+    const prepareAt = (k: number): Promise<(PreparedObject | undefined)[]> => {
+      let p = prepared.get(k);
+      if (p === undefined) prepared.set(k, (p = this.prepareBatch(batches[k]!, useWorker, statusId)));
+      return p;
+    };
+    for (let k = 0; k < batches.length; k++) {
+      if (useWorker) for (let j = k + 1; j <= k + PREPARE_AHEAD && j < batches.length; j++) void prepareAt(j);
+      const part = batches[k]!;
+      const ready = await prepareAt(k);
+      prepared.delete(k);
       await yieldToEventLoop(); // let reads in between batches
-      const part = objects.slice(start, start + WRITE_BATCH);
       const outcomes: StatusObjectOutcome[] = [];
       try {
         const versions: NewVersion[] = [];
         const versionIdx: number[] = [];
-        for (const o of part) {
-          if (o.refused !== undefined || o.bytes === undefined) {
+        part.forEach((o, i) => {
+          const p = ready[i];
+          if (p?.version === undefined) {
             outcomes.push({
               idx: o.index,
               ...guessIdentity(o.bytes),
               success: false,
-              message: o.refused ?? 'refused',
+              message: o.refused ?? (p ? refusal(p) : 'refused'),
             });
-            continue;
+            return;
           }
-          const prepared = this.ingest.prepare(o.bytes, `$.objects[${o.index}]`, o.offset);
-          if (!prepared.version) {
-            const errors = prepared.problems.filter((p) => p.severity === 'error');
-            outcomes.push({
-              idx: o.index,
-              ...guessIdentity(o.bytes),
-              success: false,
-              message:
-                errors
-                  .map((p) => `${p.path}: ${p.message}`)
-                  .join('; ')
-                  .slice(0, 2000) || 'invalid object',
-            });
-            continue;
-          }
-          versions.push(prepared.version);
+          versions.push(p.version);
           versionIdx.push(o.index);
-        }
+        });
         const results = await this.storage.objects.writeBatch(collectionId, versions, this.ingest.policy);
         results.forEach((r, k) => {
           const v = versions[k]!;
@@ -459,19 +653,92 @@ export class TaxiiService implements TaxiiBackend {
       await this.storage.taxii.recordOutcomes(statusId, outcomes);
     }
   }
+
+  /**
+   * Parses, validates and prepares one batch: the result for each element of `part` (undefined for elements the
+   * scanner refused). On the worker when asked, else — or if the worker fails — in-process. Never rejects.
+   */
+  private async prepareBatch(
+    part: readonly PendingObject[],
+    useWorker: boolean,
+    statusId: string,
+  ): Promise<(PreparedObject | undefined)[]> {
+    const todo: ObjectToPrepare[] = [];
+    const at: number[] = [];
+    part.forEach((o, i) => {
+      if (o.refused !== undefined || o.bytes === undefined) return;
+      todo.push({ bytes: o.bytes, index: o.index, offset: o.offset });
+      at.push(i);
+    });
+    let results: PreparedObject[] | undefined;
+    if (useWorker && todo.length > 0) {
+      try {
+        results = await this.preparer.prepare(todo);
+      } catch (err) {
+        this.onBackgroundError(err, { statusId, preparedInProcess: todo.length });
+      }
+    }
+    results ??= todo.map((t) => {
+      const path = `$.objects[${t.index}]`;
+      try {
+        return this.ingest.prepare(t.bytes, path, t.offset);
+      } catch (err) {
+        // A validator bug must not leave the rest of the POST pending: this object fails, the others go on.
+        this.onBackgroundError(err, { statusId, index: t.index });
+        return {
+          problems: [{ path, message: 'not stored: internal error', severity: 'error', rule: 'internal' }],
+        };
+      }
+    });
+    const out = new Array<PreparedObject | undefined>(part.length);
+    at.forEach((i, k) => (out[i] = results[k]));
+    return out;
+  }
+
+  /**
+   * Starts the validation worker now rather than with the first large POST (which would otherwise wait for it to
+   * load); it stops again after a minute without work.
+   */
+  warmUp(): void {
+    if (Number.isFinite(this.workerMinObjects)) this.preparer.start();
+  }
+
+  /** Stops the validation worker (after `drain`, at shutdown). */
+  async close(): Promise<void> {
+    await this.drain();
+    await this.preparer.close();
+  }
+}
+
+/** The status message of an object that failed validation: its errors with their paths. */
+function refusal(p: PreparedObject): string {
+  return (
+    p.problems
+      .filter((q) => q.severity === 'error')
+      .map((q) => `${q.path}: ${q.message}`)
+      .join('; ')
+      .slice(0, 2000) || 'invalid object'
+  );
 }
 
 /**
  * Reads a whole envelope (the route has already bounded its size) and splits it into its objects. Anything that
- * is not a JSON object with an `objects` array is UNPROCESSABLE; nothing is stored in that case.
+ * is not a JSON object with an `objects` array is UNPROCESSABLE; nothing is stored in that case. `onLarge` is
+ * called once when the `large`-th object is seen (to start the validation worker while the rest arrives).
  */
-async function readEnvelope(body: AsyncIterable<Uint8Array>): Promise<PendingObject[]> {
+async function readEnvelope(
+  body: AsyncIterable<Uint8Array>,
+  large: number,
+  onLarge: () => void,
+): Promise<PendingObject[]> {
   const objects: PendingObject[] = [];
   try {
     for await (const ev of scanStream(body)) {
       if (ev.kind === 'object') objects.push({ index: ev.index, offset: ev.offset, bytes: ev.bytes });
       else if (ev.kind === 'rejected')
         objects.push({ index: ev.index, offset: ev.offset, bytes: undefined, refused: ev.message });
+      else continue;
+      if (objects.length === large) onLarge();
     }
   } catch (err) {
     if (err instanceof ScanError)

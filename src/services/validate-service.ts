@@ -4,7 +4,7 @@ import type { Problem } from '../core/errors.js';
 import { ScanError, type ScannerLimits } from '../core/json/bundle-scanner.js';
 import { scanStream } from '../core/json/scan-stream.js';
 import { canonicalJson, type ValidateOptions } from '../core/stix/index.js';
-import { assertBundleType, parseAndValidate, versionOfObject } from './ingest-pipeline.js';
+import { bundleHeaderProblem, parseAndValidate, versionOfObject } from './ingest-pipeline.js';
 
 export interface ValidationReport {
   readonly objects: number;
@@ -41,7 +41,8 @@ export async function validateStream(
   try {
     for await (const event of scanStream(source, options.limits, (n) => (bytes += n))) {
       if (event.kind === 'header') {
-        assertBundleType(event.key, event.value);
+        const problem = bundleHeaderProblem(event.key, event.value);
+        if (problem) add(problem);
         continue;
       }
       objects++;

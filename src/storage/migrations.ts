@@ -1,6 +1,7 @@
 /** Schema migrations, in code, run on start. Each one works on SQLite and PostgreSQL alike. */
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { leanIndexesMigration } from './lean-indexes-migration.js';
+import { postgresBulkMigration } from './postgres-migration.js';
 import { audienceMigration, sharingIndexesMigration, sharingMigration } from './sharing-migration.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -147,5 +148,6 @@ export const migrationsFor = (dialect: DatabaseKind): MigrationProvider => ({
       '004_sharing_indexes': m004,
       '005_sharing_audience': m005,
       '006_lean_indexes': leanIndexesMigration(dialect),
+      '007_postgres_bulk': postgresBulkMigration(dialect),
     }),
 });

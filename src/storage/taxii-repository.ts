@@ -75,6 +75,8 @@ export interface StoredStatus {
 }
 
 const IN_CHUNK = 500;
+/** Outcome rows of statuses kept in memory by `getStatus`, in all. */
+const STATUS_ROWS_MAX = 200_000;
 /** Pages kept by `queryEntries`, and their total body size; least recently used dropped first. */
 const PAGE_CACHE_MAX = 256;
 const PAGE_CACHE_MAX_CHARS = 16 * 1024 * 1024;
@@ -94,6 +96,10 @@ export class TaxiiRepository {
   private pagesChars = 0;
   private generationRunning: Promise<string | undefined> | undefined;
   private generationNext: Promise<string | undefined> | undefined;
+  /** Outcome rows of recently read statuses (see `getStatus`), least recently read first; STATUS_ROWS_MAX in all. */
+  private readonly statusRows = new Map<string, StatusObjectOutcome[]>();
+  private statusRowsCount = 0;
+  private readonly outcomeInserts = new Map<number, string>();
 
   constructor(private readonly db: Kysely<Database>) {
     const adapter = db.getExecutor().adapter;
@@ -269,26 +275,23 @@ export class TaxiiRepository {
       .execute();
   }
 
-  /** Moves processed objects of a status from pending to success or failure. */
+  /**
+   * Moves processed objects of a status from pending to success or failure. Callers record a status's outcomes
+   * batch by batch in `idx` order (each batch one contiguous range of indexes), so the recorded ones are always the
+   * first `success + failure` — which lets `getStatus` read only what is new since it last looked.
+   */
   async recordOutcomes(statusId: string, outcomes: readonly StatusObjectOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
     const successes = outcomes.filter((o) => o.success).length;
     const failures = outcomes.length - successes;
     await this.db.transaction().execute(async (trx) => {
       for (let i = 0; i < outcomes.length; i += IN_CHUNK) {
-        await trx
-          .insertInto('taxii_status_objects')
-          .values(
-            outcomes.slice(i, i + IN_CHUNK).map((o) => ({
-              status_id: statusId,
-              idx: o.idx,
-              object_id: o.objectId,
-              version: o.version,
-              success: o.success ? 1 : 0,
-              message: o.message,
-            })),
-          )
-          .execute();
+        const chunk = outcomes.slice(i, i + IN_CHUNK);
+        // A statement text per chunk size, built once (and, on SQLite, prepared once): no query building per row.
+        const params: unknown[] = [];
+        for (const o of chunk)
+          params.push(statusId, o.idx, o.objectId, o.version, o.success ? 1 : 0, o.message);
+        await trx.executeQuery(CompiledQuery.raw(this.outcomeInsert(chunk.length), params));
       }
       await trx
         .updateTable('taxii_statuses')
@@ -302,6 +305,11 @@ export class TaxiiRepository {
     });
   }
 
+  /**
+   * A status with its recorded outcomes in `idx` order. Outcomes already read for a status are kept (a bounded
+   * number of statuses), so a client polling a large POST costs one read of the outcomes recorded since its last
+   * poll, not of all of them each time.
+   */
   async getStatus(id: string, now: string): Promise<StoredStatus | undefined> {
     const row = await this.db
       .selectFrom('taxii_statuses')
@@ -309,13 +317,21 @@ export class TaxiiRepository {
       .where('id', '=', id)
       .where('expires_at', '>=', now)
       .executeTakeFirst();
-    if (!row) return undefined;
-    const objects = await this.db
-      .selectFrom('taxii_status_objects')
-      .selectAll()
-      .where('status_id', '=', id)
-      .orderBy('idx')
-      .execute();
+    if (!row) {
+      this.dropStatusRows(id);
+      return undefined;
+    }
+    const recorded = Number(row.success_count) + Number(row.failure_count);
+    let objects = this.statusRows.get(id);
+    if (objects !== undefined && objects.length < recorded) {
+      const last = objects.at(-1);
+      const fresh = await this.readOutcomes(id, last?.idx);
+      objects = objects.concat(fresh);
+      this.statusRowsCount += fresh.length;
+    }
+    // Not a prefix after all (or never read): read them all.
+    if (objects === undefined || objects.length < recorded) objects = await this.readOutcomes(id, undefined);
+    this.keepStatusRows(id, objects);
     return {
       id: row.id,
       collectionId: row.collection_id,
@@ -325,14 +341,60 @@ export class TaxiiRepository {
       success: Number(row.success_count),
       failure: Number(row.failure_count),
       pending: Number(row.pending_count),
-      objects: objects.map((o) => ({
-        idx: Number(o.idx),
-        objectId: o.object_id,
-        version: o.version,
-        success: o.success === 1,
-        message: o.message,
-      })),
+      objects,
     };
+  }
+
+  /** Outcome rows of a status in `idx` order, all or those after `afterIdx`. */
+  private async readOutcomes(id: string, afterIdx: number | undefined): Promise<StatusObjectOutcome[]> {
+    let q = this.db
+      .selectFrom('taxii_status_objects')
+      .select(['idx', 'object_id', 'version', 'success', 'message'])
+      .where('status_id', '=', id);
+    if (afterIdx !== undefined) q = q.where('idx', '>', afterIdx);
+    const rows = await q.orderBy('idx').execute();
+    return rows.map((o) => ({
+      idx: Number(o.idx),
+      objectId: o.object_id,
+      version: o.version,
+      success: Number(o.success) === 1,
+      message: o.message,
+    }));
+  }
+
+  private keepStatusRows(id: string, objects: StatusObjectOutcome[]): void {
+    this.dropStatusRows(id);
+    if (objects.length > STATUS_ROWS_MAX) return;
+    this.statusRows.set(id, objects);
+    this.statusRowsCount += objects.length;
+    // Least recently read first out.
+    for (const [k, v] of this.statusRows) {
+      if (this.statusRowsCount <= STATUS_ROWS_MAX) break;
+      this.statusRows.delete(k);
+      this.statusRowsCount -= v.length;
+    }
+  }
+
+  private dropStatusRows(id: string): void {
+    const old = this.statusRows.get(id);
+    if (old === undefined) return;
+    this.statusRows.delete(id);
+    this.statusRowsCount -= old.length;
+  }
+
+  /** `insert into taxii_status_objects` of `rows` rows, in this database's placeholder style (memoized). */
+  private outcomeInsert(rows: number): string {
+    let text = this.outcomeInserts.get(rows);
+    if (text === undefined) {
+      const tuples: string[] = [];
+      for (let r = 0; r < rows; r++) {
+        const p = (k: number) => (this.kind === 'postgres' ? `$${r * 6 + k}` : '?');
+        tuples.push(`(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)})`);
+      }
+      text = `insert into taxii_status_objects (status_id, idx, object_id, version, success, message) values ${tuples.join(', ')}`;
+      this.outcomeInserts.set(rows, text);
+    }
+    return text;
   }
 
   /** The value of a node-wide setting, stored as `initial` by whichever process asks first. */

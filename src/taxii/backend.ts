@@ -53,6 +53,12 @@ export interface Page {
 
 export type ListEndpoint = 'objects' | 'manifest';
 
+/** What the routes know of a request besides its parameters: for the audit log ("from where"). */
+export interface RequestContext {
+  /** The client's address (IP) as the HTTP server sees it. */
+  readonly address?: string | undefined;
+}
+
 export interface TaxiiBackend {
   readonly config: TaxiiServerConfig;
   /** ANONYMOUS without a header; UNAUTHENTICATED for bad credentials. */
@@ -66,6 +72,7 @@ export interface TaxiiBackend {
     collectionId: string,
     endpoint: ListEndpoint,
     filter: TaxiiFilter,
+    request?: RequestContext,
   ): Promise<Page>;
   /** Versions of one object (objects/{id}/), NOT_FOUND when the collection has none the caller may see. */
   object(
@@ -74,6 +81,7 @@ export interface TaxiiBackend {
     collectionId: string,
     objectId: string,
     filter: TaxiiFilter,
+    request?: RequestContext,
   ): Promise<Page>;
   versions(
     principal: Principal,
@@ -81,6 +89,7 @@ export interface TaxiiBackend {
     collectionId: string,
     objectId: string,
     filter: TaxiiFilter,
+    request?: RequestContext,
   ): Promise<Page>;
   deleteObject(
     principal: Principal,
@@ -88,6 +97,7 @@ export interface TaxiiBackend {
     collectionId: string,
     objectId: string,
     filter: TaxiiFilter,
+    request?: RequestContext,
   ): Promise<void>;
   /**
    * Reads an envelope (TOO_LARGE past max_content_length, UNPROCESSABLE when it is not an envelope), records a
@@ -98,6 +108,7 @@ export interface TaxiiBackend {
     root: string,
     collectionId: string,
     body: AsyncIterable<Uint8Array>,
+    request?: RequestContext,
   ): Promise<Status>;
   status(principal: Principal, root: string, statusId: string): Promise<Status>;
 }

@@ -9,7 +9,7 @@ import type { Principal } from '../core/access/principal.js';
 import { EntenteError, invalid, notFound, tooLarge } from '../core/errors.js';
 import type { Page, TaxiiBackend } from './backend.js';
 import { TAXII_MEDIA_TYPE, acceptsTaxii, isTaxiiContentType } from './media.js';
-import { dateAddedHeaders, envelopeText, manifest, versions } from './present.js';
+import { dateAddedHeaders, envelopeText, errorResource, manifest, versions } from './present.js';
 import { parseFilter, type Endpoint } from './query.js';
 import type { ApiRoot, Discovery } from './types.js';
 
@@ -68,13 +68,25 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
   };
 
   // Every resource answers with and without the trailing slash the spec writes.
-  const route = (
-    method: 'GET' | 'POST' | 'DELETE',
+  const register = (
+    method: string | string[],
     path: string,
     handler: (req: Req, reply: FastifyReply) => Promise<unknown>,
   ) => {
     app.route({ method, url: path, handler });
     if (path.endsWith('/') && path !== '/') app.route({ method, url: path.slice(0, -1), handler });
+  };
+  /** The methods each resource supports, for its 405s (see `methodNotAllowed`). */
+  const allowed = new Map<string, Set<string>>();
+  const route = (
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    handler: (req: Req, reply: FastifyReply) => Promise<unknown>,
+  ) => {
+    register(method, path, handler);
+    const methods = allowed.get(path) ?? allowed.set(path, new Set()).get(path)!;
+    methods.add(method);
+    if (method === 'GET') methods.add('HEAD'); // Fastify answers HEAD for every GET route
   };
 
   route('GET', '/', async (req, reply) => {
@@ -126,7 +138,7 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
     const root = rootOf(req);
     const p = await principalOf(req);
     const filter = filterOf(req, 'objects');
-    const page = await backend.list(p, root, req.params.collectionId, 'objects', filter);
+    const page = await backend.list(p, root, req.params.collectionId, 'objects', filter, { address: req.ip });
     return send(reply, 200, envelopeBytes(page), dateAddedHeaders(page));
   });
 
@@ -142,14 +154,19 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
       throw tooLarge(`the body is ${declared} bytes; max_content_length is ${max}`);
     }
     const body = (req.body as Readable | undefined) ?? emptyStream();
-    const status = await backend.addObjects(p, root, req.params.collectionId, limitBytes(body, max, reply));
+    const status = await backend.addObjects(p, root, req.params.collectionId, limitBytes(body, max, reply), {
+      address: req.ip,
+    });
     return send(reply, 202, status);
   });
 
   route('GET', '/:root/collections/:collectionId/manifest/', async (req, reply) => {
     const root = rootOf(req);
     const p = await principalOf(req);
-    const page = await backend.list(p, root, req.params.collectionId, 'manifest', filterOf(req, 'manifest'));
+    const filter = filterOf(req, 'manifest');
+    const page = await backend.list(p, root, req.params.collectionId, 'manifest', filter, {
+      address: req.ip,
+    });
     return send(reply, 200, manifest(page), dateAddedHeaders(page));
   });
 
@@ -157,7 +174,8 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
     const root = rootOf(req);
     const p = await principalOf(req);
     const { collectionId, objectId } = req.params;
-    const page = await backend.object(p, root, collectionId, objectId, filterOf(req, 'object'));
+    const filter = filterOf(req, 'object');
+    const page = await backend.object(p, root, collectionId, objectId, filter, { address: req.ip });
     return send(reply, 200, envelopeBytes(page), dateAddedHeaders(page));
   });
 
@@ -165,7 +183,8 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
     const root = rootOf(req);
     const p = await principalOf(req);
     const { collectionId, objectId } = req.params;
-    await backend.deleteObject(p, root, collectionId, objectId, filterOf(req, 'delete'));
+    const filter = filterOf(req, 'delete');
+    await backend.deleteObject(p, root, collectionId, objectId, filter, { address: req.ip });
     return send(reply, 200, '');
   });
 
@@ -173,9 +192,32 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
     const root = rootOf(req);
     const p = await principalOf(req);
     const { collectionId, objectId } = req.params;
-    const page = await backend.versions(p, root, collectionId, objectId, filterOf(req, 'versions'));
+    const filter = filterOf(req, 'versions');
+    const page = await backend.versions(p, root, collectionId, objectId, filter, { address: req.ip });
     return send(reply, 200, versions(page), dateAddedHeaders(page));
   });
+
+  // TAXII 2.1: a method the resource does not support is a 405, as an error resource, with an Allow header
+  // listing those it does — for any other method on a known resource's path. An unknown API root stays 404, and
+  // the 405 comes before authentication (it reveals nothing the specification does not).
+  for (const [path, methods] of allowed) {
+    const allow = [...methods].sort().join(', ');
+    const others = app.supportedMethods.filter((m) => !methods.has(m));
+    register(others, path, async (req, reply) => {
+      if (path !== '/') rootOf(req);
+      const status = 405;
+      const message = `${req.method} is not supported here; this resource allows ${allow}`;
+      return reply
+        .status(status)
+        .header('allow', allow)
+        .header('content-type', TAXII_MEDIA_TYPE)
+        .send(
+          Buffer.from(
+            JSON.stringify(errorResource(status, message, { code: 'METHOD_NOT_ALLOWED', errorId: req.id })),
+          ),
+        );
+    });
+  }
 
   return Promise.resolve();
 }

@@ -33,3 +33,21 @@ describe('validate (no storage)', () => {
     expect(report.fatal?.message).toMatch(/not a STIX bundle/);
   });
 });
+
+describe('validate checks the bundle header as import does', () => {
+  it('reports a bundle id that is not bundle--UUID, and still validates the objects', async () => {
+    const report = await validateStream(
+      once(
+        JSON.stringify({
+          type: 'bundle',
+          id: 'bundle--nope',
+          objects: [malware('2021-03-02T00:00:00.000Z', 'a')],
+        }),
+      ),
+      nodeValidateOptions(),
+    );
+    expect(report.problems.find((p) => p.rule === 'id-format')).toMatchObject({ path: '$.id' });
+    expect(report.valid).toBe(1);
+    expect(report.errors).toBe(1);
+  });
+});

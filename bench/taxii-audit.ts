@@ -1,0 +1,248 @@
+/**
+ * What auditing TAXII reads costs: GET objects/?limit=100 (latest versions, bearer token, a reader of a registered
+ * organisation) at 16 connections with autocannon against three servers in one child process over one database —
+ * the node's TAXII server with the audit log (reads queued, flushed every second), the same without it, and a bare
+ * node:http server returning the same precomputed bytes (the ceiling) — alternated over several rounds, so that
+ * machine load hits all three alike. Also counts the audit entries written per second of audited load.
+ *
+ *   npx tsx bench/taxii-audit.ts [--objects 20000] [--duration 10] [--rounds 3] [--pg]
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import autocannon from 'autocannon';
+import type { FastifyInstance } from 'fastify';
+import { buildHttpApp } from '../src/http/app.js';
+import { AuthService } from '../src/services/auth-service.js';
+import { createServices, LOCAL_OPERATOR } from '../src/services/index.js';
+import { TaxiiService } from '../src/services/taxii-service.js';
+import { openStorage, type NewVersion, type WritePolicy } from '../src/storage/index.js';
+import { parseTaxiiConfig } from '../src/taxii/config.js';
+import { findPgBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+};
+const OBJECTS = Number(arg('objects', '20000'));
+const DURATION = Number(arg('duration', '10'));
+const ROUNDS = Number(arg('rounds', '3'));
+const usePg = args.includes('--pg');
+const TAXII = 'application/taxii+json;version=2.1';
+const trustAll: WritePolicy = { sameContent: (a, b) => a === b, checkTransition: () => [] };
+const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+
+interface Served {
+  audited: string;
+  unaudited: string;
+  bare: string;
+  token: string;
+}
+
+async function listen(app: FastifyInstance): Promise<string> {
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const a = app.server.address();
+  return `http://127.0.0.1:${typeof a === 'object' && a ? a.port : 0}`;
+}
+
+/** The server side: fill, serve the three, answer `count` (audit entries so far) on stdin lines, stop on EOF. */
+async function serve(): Promise<void> {
+  let pg: ThrowawayPostgres | undefined;
+  let dir: string | undefined;
+  let dbUrl: string;
+  if (usePg) {
+    const bin = findPgBin();
+    if (!bin) throw new Error('PostgreSQL not found under /usr/lib/postgresql');
+    pg = await startThrowawayPostgres(bin, { durable: true });
+    dbUrl = pg.url;
+  } else {
+    dir = mkdtempSync(join(tmpdir(), 'entente-bench-audit-'));
+    dbUrl = `sqlite:${join(dir, 'b.db')}`;
+  }
+  const storage = await openStorage(dbUrl);
+  const services = createServices(storage);
+  const auth = new AuthService(storage);
+  const config = parseTaxiiConfig({});
+  const collection = await services.collections.ensure('bench');
+  for (let start = 0; start < OBJECTS; start += 10_000) {
+    const batch: NewVersion[] = [];
+    for (let n = start; n < Math.min(OBJECTS, start + 10_000); n++) {
+      const body = JSON.stringify({
+        type: 'indicator',
+        spec_version: '2.1',
+        id: `indicator--${uuid(n)}`,
+        created: '2021-03-02T00:00:00.000Z',
+        modified: '2021-03-02T00:00:00.000Z',
+        name: `bench indicator ${n}`,
+        pattern: `[ipv4-addr:value = '10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}']`,
+        pattern_type: 'stix',
+        valid_from: '2021-03-02T00:00:00Z',
+      });
+      batch.push({
+        id: `indicator--${uuid(n)}`,
+        type: 'indicator',
+        specVersion: '2.1',
+        versionKey: '2021-03-02T00:00:00.000000000Z',
+        version: '2021-03-02T00:00:00.000Z',
+        createdByRef: null,
+        markings: null,
+        revoked: false,
+        rawHash: createHash('sha256').update(body).digest('base64'),
+        body,
+      });
+    }
+    await storage.objects.writeBatch(collection.id, batch, trustAll);
+  }
+  const org = await services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Bench CERT' });
+  await auth.createUser({ name: 'bench', roles: ['reader'], organizationId: org.id });
+  await auth.grant('bench', collection.id, { canRead: true, canWrite: false });
+  const { token } = await auth.createToken('bench', 'bench');
+
+  const audited = new TaxiiService(storage, services.ingest, auth, config, { audit: services.audit });
+  const unaudited = new TaxiiService(storage, services.ingest, auth, config);
+  const appA = buildHttpApp(services, { logLevel: 'warn', version: 'bench', taxii: audited });
+  const appU = buildHttpApp(services, { logLevel: 'warn', version: 'bench', taxii: unaudited });
+  const path = `/taxii2/api/collections/${collection.id}/objects/?limit=100`;
+  const urlA = `${await listen(appA)}${path}`;
+  const urlU = `${await listen(appU)}${path}`;
+  const sample = await fetch(urlU, { headers: { accept: TAXII, authorization: `Bearer ${token}` } });
+  const bytes = Buffer.from(await sample.arrayBuffer());
+  const headers = {
+    'content-type': TAXII,
+    'x-taxii-date-added-first': sample.headers.get('x-taxii-date-added-first') ?? '',
+    'x-taxii-date-added-last': sample.headers.get('x-taxii-date-added-last') ?? '',
+  };
+  const bare = createServer((_req, res) => {
+    res.writeHead(200, { ...headers, 'content-length': bytes.length });
+    res.end(bytes);
+  });
+  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
+  const b = bare.address();
+  const served: Served = {
+    audited: urlA,
+    unaudited: urlU,
+    bare: `http://127.0.0.1:${typeof b === 'object' && b ? b.port : 0}/`,
+    token,
+  };
+  process.stdout.write(`${JSON.stringify(served)}\n`);
+  let buf = '';
+  for await (const chunk of process.stdin) {
+    buf += String(chunk);
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      buf = buf.slice(nl + 1);
+      await services.audit.flush();
+      const n = (await storage.audit.list({ action: 'read', limit: 1_000_000 })).length;
+      process.stdout.write(`${n}\n`);
+    }
+  }
+  await new Promise<void>((r) => bare.close(() => r()));
+  await appA.close();
+  await appU.close();
+  await audited.drain();
+  await storage.close();
+  await pg?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}
+
+interface Load {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+async function load(url: string, token: string): Promise<Load> {
+  const r = await autocannon({
+    url,
+    connections: 16,
+    duration: DURATION,
+    headers: { accept: TAXII, authorization: `Bearer ${token}` },
+  });
+  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
+}
+
+async function main(): Promise<void> {
+  const child = spawn(
+    process.execPath,
+    [...process.execArgv, fileURLToPath(import.meta.url), '--serve', ...args],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const lines: string[] = [];
+  const waiters: ((line: string) => void)[] = [];
+  let buf = '';
+  child.stdout.on('data', (c: Buffer) => {
+    buf += c.toString();
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      const line = buf.slice(0, nl);
+      buf = buf.slice(nl + 1);
+      const w = waiters.shift();
+      if (w) w(line);
+      else lines.push(line);
+    }
+  });
+  const nextLine = () =>
+    new Promise<string>((resolve) => {
+      const l = lines.shift();
+      if (l !== undefined) resolve(l);
+      else waiters.push(resolve);
+    });
+  const served = JSON.parse(await nextLine()) as Served;
+  const auditCount = async () => {
+    child.stdin.write('count\n');
+    return Number(await nextLine());
+  };
+
+  await load(served.audited, served.token); // warm-up (both servers share the database and its caches)
+  await load(served.unaudited, served.token);
+  const rounds: { load: string; bare: Load; unaudited: Load; audited: Load; entries: number }[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const bare = await load(served.bare, served.token);
+    const unaudited = await load(served.unaudited, served.token);
+    const before = await auditCount();
+    const audited = await load(served.audited, served.token);
+    const entries = (await auditCount()) - before;
+    rounds.push({
+      load: loadavg()
+        .map((x) => x.toFixed(1))
+        .join(' '),
+      bare,
+      unaudited,
+      audited,
+      entries,
+    });
+  }
+  child.stdin.end();
+  await new Promise((r) => child.once('exit', r));
+  const mean = (f: (r: (typeof rounds)[number]) => number) =>
+    rounds.reduce((s, r) => s + f(r), 0) / rounds.length;
+  const result = {
+    date: new Date().toISOString(),
+    database: usePg ? 'postgres' : 'sqlite',
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    objects: OBJECTS,
+    durationPerRun: DURATION,
+    rounds,
+    mean: {
+      bareRps: Math.round(mean((r) => r.bare.rps)),
+      unauditedRps: Math.round(mean((r) => r.unaudited.rps)),
+      auditedRps: Math.round(mean((r) => r.audited.rps)),
+      unauditedOfCeiling: `${((100 * mean((r) => r.unaudited.rps)) / mean((r) => r.bare.rps)).toFixed(1)} %`,
+      auditedOfCeiling: `${((100 * mean((r) => r.audited.rps)) / mean((r) => r.bare.rps)).toFixed(1)} %`,
+      auditedOfUnaudited: `${((100 * mean((r) => r.audited.rps)) / mean((r) => r.unaudited.rps)).toFixed(1)} %`,
+      auditEntriesPerSecond: Number((mean((r) => r.entries) / DURATION).toFixed(2)),
+    },
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+if (args.includes('--serve')) await serve();
+else await main();

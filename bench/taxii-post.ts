@@ -1,0 +1,174 @@
+/**
+ * TAXII POST processing in one process, A/B: a 10,000-indicator envelope handed to `TaxiiService.addObjects` (no
+ * HTTP, no status polling) and timed until every object is stored (`drain`), with the objects validated on the
+ * event loop (A: `workerMinObjects: Infinity`, as before) or on the ingest worker thread (B: the default),
+ * alternating A and B so both see the same machine load. Reports wall time, the main thread's CPU time (the event
+ * loop, which also answers reads) and the whole process's CPU time (all threads), per run and as medians of the
+ * warm runs (the first round, with cold code, is listed but not in the medians).
+ *
+ *   npx tsx bench/taxii-post.ts [--rounds 6] [--objects 10000] [--pg] [--only worker|in-process]
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createNode, loadConfig } from '../src/main.js';
+import { LOCAL_OPERATOR } from '../src/services/index.js';
+import { TaxiiService } from '../src/services/taxii-service.js';
+import { parseTaxiiConfig } from '../src/taxii/config.js';
+import { findPgBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.js';
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+};
+const ROUNDS = Number(arg('rounds', '6'));
+const OBJECTS = Number(arg('objects', '10000'));
+const usePg = args.includes('--pg');
+/** `--only worker` or `--only in-process`: run one mode (e.g. under a profiler). */
+const ONLY = arg('only', '');
+
+const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+const indicatorBody = (n: number) =>
+  JSON.stringify({
+    type: 'indicator',
+    spec_version: '2.1',
+    id: `indicator--${uuid(n)}`,
+    created: '2021-03-02T00:00:00.000Z',
+    modified: '2021-03-02T00:00:00.000Z',
+    name: `bench indicator ${n}`,
+    pattern: `[ipv4-addr:value = '10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}']`,
+    pattern_type: 'stix',
+    valid_from: '2021-03-02T00:00:00Z',
+    indicator_types: ['malicious-activity'],
+  });
+
+/** CPU seconds of this process's main thread (the event loop), from /proc. */
+const mainThreadCpu = (): number => {
+  const fields = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+};
+const processCpu = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+async function* envelope(first: number, count: number): AsyncGenerator<Uint8Array> {
+  const parts: string[] = [];
+  for (let n = first; n < first + count; n++) parts.push(indicatorBody(n));
+  const bytes = Buffer.from(`{"objects":[${parts.join(',')}]}`);
+  await Promise.resolve();
+  for (let at = 0; at < bytes.length; at += 64 * 1024) yield bytes.subarray(at, at + 64 * 1024);
+}
+
+interface Run {
+  mode: 'A in-process' | 'B worker';
+  round: number;
+  seconds: number;
+  mainThreadCpuSeconds: number;
+  processCpuSeconds: number;
+  objectsPerSecond: number;
+  stored: number;
+}
+
+async function main(): Promise<void> {
+  let pg: ThrowawayPostgres | undefined;
+  let dir: string | undefined;
+  let dbUrl: string;
+  if (usePg) {
+    const bin = findPgBin();
+    if (!bin) throw new Error('PostgreSQL not found under /usr/lib/postgresql');
+    pg = await startThrowawayPostgres(bin, { durable: true });
+    dbUrl = pg.url;
+  } else {
+    dir = mkdtempSync(join(tmpdir(), 'entente-bench-taxii-post-'));
+    dbUrl = `sqlite:${join(dir, 'b.db')}`;
+  }
+  const node = await createNode(
+    loadConfig(
+      {},
+      { databaseUrl: dbUrl, host: '127.0.0.1', port: 0, logLevel: 'warn', taxii: parseTaxiiConfig({}) },
+    ),
+  );
+  const collection = await node.services.collections.ensure('bench-post');
+  const org = await node.services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Bench CERT' });
+  await node.auth.createUser({ name: 'bench', roles: ['analyst'], organizationId: org.id });
+  await node.auth.grant('bench', collection.id, { canRead: true, canWrite: true });
+  const { token } = await node.auth.createToken('bench', 'bench');
+  const principal = await node.taxii.authenticate(`Bearer ${token}`);
+  const services = {
+    'A in-process': new TaxiiService(node.storage, node.services.ingest, node.auth, node.config.taxii, {
+      workerMinObjects: Infinity,
+    }),
+    'B worker': new TaxiiService(node.storage, node.services.ingest, node.auth, node.config.taxii),
+  } as const;
+
+  const runs: Run[] = [];
+  let next = 1_000_000;
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const mode of round % 2 === 0
+      ? (['A in-process', 'B worker'] as const)
+      : (['B worker', 'A in-process'] as const)) {
+      if (ONLY !== '' && !mode.endsWith(ONLY)) continue;
+      const svc = services[mode];
+      const body = envelope(next, OBJECTS);
+      next += OBJECTS;
+      const main0 = mainThreadCpu();
+      const cpu0 = processCpu();
+      const t0 = performance.now();
+      const accepted = await svc.addObjects(principal, 'api', collection.id, body);
+      await svc.drain();
+      const seconds = (performance.now() - t0) / 1000;
+      const status = await svc.status(principal, 'api', accepted.id);
+      runs.push({
+        mode,
+        round,
+        seconds: Number(seconds.toFixed(3)),
+        mainThreadCpuSeconds: Number((mainThreadCpu() - main0).toFixed(2)),
+        processCpuSeconds: Number((processCpu() - cpu0).toFixed(2)),
+        objectsPerSecond: Math.round(status.success_count / seconds),
+        stored: status.success_count,
+      });
+    }
+  }
+  for (const svc of Object.values(services)) await svc.close();
+  await node.close();
+  await pg?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+
+  const summary = (mode: Run['mode']) => {
+    const warm = runs.filter((r) => r.mode === mode && r.round > 0);
+    return {
+      seconds: median(warm.map((r) => r.seconds)),
+      mainThreadCpuSeconds: median(warm.map((r) => r.mainThreadCpuSeconds)),
+      processCpuSeconds: median(warm.map((r) => r.processCpuSeconds)),
+      objectsPerSecond: median(warm.map((r) => r.objectsPerSecond)),
+    };
+  };
+  const a = summary('A in-process');
+  const b = summary('B worker');
+  const result = {
+    date: new Date().toISOString(),
+    database: usePg ? 'postgres' : 'sqlite',
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+    loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    objects: OBJECTS,
+    runs,
+    medianWarm: { a, b },
+    ratioBtoA: {
+      wall: Number((b.seconds / a.seconds).toFixed(2)),
+      mainThreadCpu: Number((b.mainThreadCpuSeconds / a.mainThreadCpuSeconds).toFixed(2)),
+      processCpu: Number((b.processCpuSeconds / a.processCpuSeconds).toFixed(2)),
+    },
+  };
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+await main();

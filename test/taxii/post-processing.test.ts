@@ -1,0 +1,164 @@
+/**
+ * How a POSTed envelope is stored: a large one is parsed and validated on the ingest worker thread, in batches
+ * written while the next ones are validated, and every object gets exactly the outcome the in-process path gives
+ * it; reads are answered while a large POST is still being stored.
+ */
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Principal } from '../../src/core/access/principal.js';
+import { LOCAL_OPERATOR } from '../../src/services/index.js';
+import { TaxiiService } from '../../src/services/taxii-service.js';
+import { TaxiiClient } from '../../src/taxii/client.js';
+import type { Status, StixJson } from '../../src/taxii/types.js';
+import { testDatabases } from '../support/databases.js';
+import { malware, startTaxii, uuid, type Running } from '../e2e/taxii-support.js';
+
+const indicator = (n: number, pattern: string) => ({
+  type: 'indicator',
+  spec_version: '2.1',
+  id: `indicator--${uuid(n)}`,
+  created: '2021-03-02T00:00:00.000Z',
+  modified: '2021-03-02T00:00:00.000Z',
+  pattern,
+  pattern_type: 'stix',
+  valid_from: '2021-03-02T00:00:00Z',
+});
+
+/** 600 valid malware, one valid indicator, and five elements that must each fail with their own reason. */
+function mixedEnvelope(): string {
+  const elements: unknown[] = [];
+  for (let n = 1; n <= 600; n++) elements.push(malware(n));
+  elements.splice(17, 0, { ...malware(1000), is_family: 'yes' }); // invalid property type
+  elements.splice(230, 0, 5); // not an object: refused by the scanner
+  elements.splice(401, 0, { ...malware(1001), id: 'malware--not-a-uuid' });
+  elements.push(indicator(2000, "[ipv4-addr:value = '10.0.0.1']"));
+  elements.push(indicator(2001, "[ipv4-addr:value = '10.0.0.1'"));
+  elements.push({ ...malware(5), name: 'the same version, other content' }); // a conflict, in a later batch
+  return JSON.stringify({ objects: elements });
+}
+
+/** The text as a request body arriving in 16 KiB chunks. */
+function chunked(text: string): AsyncIterable<Uint8Array> {
+  const bytes = Buffer.from(text);
+  const chunks: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += 16 * 1024) chunks.push(bytes.subarray(at, at + 16 * 1024));
+  return Readable.from(chunks) as AsyncIterable<Uint8Array>;
+}
+
+const comparable = (s: Status) => ({
+  status: s.status,
+  total: s.total_count,
+  success: s.success_count,
+  failure: s.failure_count,
+  pending: s.pending_count,
+  successes: s.successes,
+  failures: s.failures,
+});
+
+for (const target of testDatabases) {
+  describe.runIf(target.available)(`storing POSTed envelopes (${target.name})`, () => {
+    let s: Running;
+    let token: string;
+    let principal: Principal;
+
+    beforeAll(async () => {
+      s = await startTaxii(await target.fresh());
+      const org = await s.node.services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Test Org' });
+      await s.node.auth.createUser({ name: 'alice', roles: ['analyst'], organizationId: org.id });
+      for (const name of ['in-process', 'worker', 'reads'])
+        await s.node.auth.grant('alice', (await s.node.services.collections.ensure(name)).id, {
+          canRead: true,
+          canWrite: true,
+        });
+      token = (await s.node.auth.createToken('alice', 'test')).token;
+      principal = await s.node.taxii.authenticate(`Bearer ${token}`);
+    });
+    afterAll(async () => {
+      await s?.stop();
+    });
+
+    /** The envelope stored through a TaxiiService of its own, with the given worker threshold. */
+    async function storeWith(workerMinObjects: number, collection: string): Promise<Status> {
+      const errors: unknown[] = [];
+      const svc = new TaxiiService(s.node.storage, s.node.services.ingest, s.node.auth, s.node.config.taxii, {
+        workerMinObjects,
+        onBackgroundError: (err) => errors.push(err),
+      });
+      try {
+        const accepted = await svc.addObjects(principal, 'api', collection, chunked(mixedEnvelope()));
+        expect(accepted.total_count).toBe(606);
+        expect(accepted.pending_count).toBe(606);
+        await svc.drain();
+        expect(errors).toEqual([]);
+        return await svc.status(principal, 'api', accepted.id);
+      } finally {
+        await svc.close();
+      }
+    }
+
+    it('every object of a large POST gets the same outcome on the worker thread as in-process', async () => {
+      const inProcess = await storeWith(Infinity, 'in-process');
+      const onWorker = await storeWith(1, 'worker');
+      expect(comparable(onWorker)).toEqual(comparable(inProcess));
+      expect(onWorker).toMatchObject({
+        status: 'complete',
+        success_count: 601,
+        failure_count: 5,
+        pending_count: 0,
+      });
+      const failed = new Map((onWorker.failures ?? []).map((f) => [f.id, f.message ?? '']));
+      expect([...failed.keys()].sort()).toEqual(
+        [
+          '',
+          'malware--not-a-uuid',
+          `malware--${uuid(1000)}`,
+          `malware--${uuid(5)}`,
+          `indicator--${uuid(2001)}`,
+        ].sort(),
+      );
+      expect(failed.get('')).toMatch(/not a JSON object/);
+      expect(failed.get(`malware--${uuid(1000)}`)).toMatch(/is_family/);
+      expect(failed.get(`indicator--${uuid(2001)}`)).toMatch(/pattern/);
+      for (const message of failed.values()) expect(message).not.toBe('');
+    });
+
+    it('a GET is answered while a large POST is still being stored', async () => {
+      const collection = (await s.node.services.collections.get('reads')).id;
+      const client = new TaxiiClient({ credentials: { token } });
+      // Hold the POST's second batch at the database until the reads have been answered.
+      const objects = s.node.storage.objects;
+      const writeBatch = objects.writeBatch.bind(objects);
+      let batches = 0;
+      let reachedSecond!: () => void;
+      const second = new Promise<void>((r) => (reachedSecond = r));
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      objects.writeBatch = async (...args) => {
+        if (++batches === 2) {
+          reachedSecond();
+          await released;
+        }
+        return writeBatch(...args);
+      };
+      try {
+        const posted = Array.from({ length: 1500 }, (_, i) => malware(10_000 + i) as StixJson);
+        const [accepted] = await client.addObjects(s.root, collection, posted);
+        expect(accepted!.status).toBe('pending');
+        await second;
+        const during = await client.getObjects(s.root, collection, { limit: 1000 });
+        expect(during.items.length).toBe(500);
+        const pending = await client.status(s.root, accepted!.id);
+        expect(pending).toMatchObject({ status: 'pending', success_count: 500, pending_count: 1000 });
+        expect(pending.successes?.length).toBe(500);
+        release();
+        const done = await client.waitForStatus(s.root, accepted!.id, { intervalMs: 20 });
+        expect(done).toMatchObject({ status: 'complete', success_count: 1500, failure_count: 0 });
+        // Polled while pending and again once complete: the outcomes read in steps are all there, in order.
+        expect(done.successes?.map((x) => x.id)).toEqual(posted.map((o) => o.id));
+      } finally {
+        release();
+        objects.writeBatch = writeBatch;
+      }
+    });
+  });
+}
