@@ -46,13 +46,17 @@ export function buildHttpApp(services: Services, options: HttpOptions): FastifyI
       options.taxii ? await options.taxii.authenticate(req.headers.authorization) : ANONYMOUS,
     ),
   );
-  app.get('/api/collections', async () => ({
-    collections: (await services.collections.list()).map((c) => ({
-      id: c.id,
-      alias: c.alias,
-      title: c.title,
-      description: c.description,
-    })),
-  }));
+  // Only the collections the caller may read or write: a hidden collection is never revealed to exist (the same
+  // decision as TAXII's collections/). Without the TAXII server there is no way to authenticate: nothing is listed.
+  app.get('/api/collections', async (req) => {
+    if (!options.taxii) return { collections: [] };
+    const principal = await options.taxii.authenticate(req.headers.authorization);
+    const visible = new Set((await options.taxii.collections(principal)).map((c) => c.id));
+    return {
+      collections: (await services.collections.list())
+        .filter((c) => visible.has(c.id))
+        .map((c) => ({ id: c.id, alias: c.alias, title: c.title, description: c.description })),
+    };
+  });
   return app;
 }

@@ -47,7 +47,19 @@ export interface MarkingRefRow {
   readonly marking_ref: string;
 }
 
+/** What is stored for some object ids: their versions (anywhere), and their entries in one collection. */
+export interface StoredLookup {
+  readonly versions: { id: string; version_key: string; raw_hash: string }[];
+  readonly entries: { object_id: string; version_key: string; is_latest: number; seq: number }[];
+}
+
 export interface BulkInserter {
+  /** What is already stored for these ids (the write batch decides duplicates, conflicts, latest from it). */
+  lookupStored(
+    trx: Transaction<Database>,
+    collectionId: string,
+    ids: readonly string[],
+  ): Promise<StoredLookup>;
   insertVersions(trx: Transaction<Database>, rows: readonly VersionRow[]): Promise<void>;
   /** Returns the assigned `seq` of each row, in input order (strictly increasing). */
   insertEntries(trx: Transaction<Database>, rows: readonly EntryRow[]): Promise<number[]>;
@@ -55,9 +67,32 @@ export interface BulkInserter {
 }
 
 const CHUNK = 200;
+const LOOKUP_CHUNK = 500;
 
 /** Multi-row INSERTs through the query builder: works on any dialect (the reference the fast paths are tested against). */
 export const queryBuilderInserter: BulkInserter = {
+  async lookupStored(trx, collectionId, ids) {
+    const versions: StoredLookup['versions'] = [];
+    const entries: StoredLookup['entries'] = [];
+    for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
+      const part = ids.slice(i, i + LOOKUP_CHUNK);
+      versions.push(
+        ...(await trx
+          .selectFrom('stix_versions')
+          .select(['id', 'version_key', 'raw_hash'])
+          .where('id', 'in', part)
+          .execute()),
+      );
+      for (const e of await trx
+        .selectFrom('collection_entries')
+        .select(['object_id', 'version_key', 'is_latest', 'seq'])
+        .where('collection_id', '=', collectionId)
+        .where('object_id', 'in', part)
+        .execute())
+        entries.push({ ...e, is_latest: Number(e.is_latest), seq: Number(e.seq) });
+    }
+    return { versions, entries };
+  },
   async insertVersions(trx, rows) {
     for (let i = 0; i < rows.length; i += CHUNK)
       await trx

@@ -12,7 +12,7 @@
  * transaction like any other statement, so a failing batch rolls back with it.
  */
 import { sql, type RawBuilder, type Transaction } from 'kysely';
-import type { BulkInserter, EntryRow, MarkingRefRow, VersionRow } from './bulk-insert.js';
+import type { BulkInserter, EntryRow, MarkingRefRow, StoredLookup, VersionRow } from './bulk-insert.js';
 import type { Database } from './schema.js';
 
 const TEXT_OID = 25;
@@ -161,6 +161,7 @@ async function insertMarkingRefs(trx: Transaction<Database>, rows: readonly Mark
 }
 
 export const postgresInserter: BulkInserter = {
+  lookupStored: (trx, collectionId, ids) => lookupStoredPostgres(trx, collectionId, ids),
   async insertVersions(trx, rows) {
     if (rows.length > 0) await insertVersions(trx, rows);
   },
@@ -171,12 +172,6 @@ export const postgresInserter: BulkInserter = {
     if (rows.length > 0) await insertMarkingRefs(trx, rows);
   },
 };
-
-/** What is stored for some object ids: their versions, and their entries in one collection. */
-export interface StoredLookup {
-  readonly versions: { id: string; version_key: string; raw_hash: string }[];
-  readonly entries: { object_id: string; version_key: string; is_latest: number; seq: number }[];
-}
 
 /**
  * The write path's look-up of what is already stored for a batch's ids, in one round trip and one array

@@ -5,7 +5,13 @@
  * more than SQLite's own B-tree work.
  */
 import type Sqlite from 'better-sqlite3';
-import type { BulkInserter, EntryRow, MarkingRefRow, VersionRow } from './bulk-insert.js';
+import {
+  queryBuilderInserter,
+  type BulkInserter,
+  type EntryRow,
+  type MarkingRefRow,
+  type VersionRow,
+} from './bulk-insert.js';
 
 export function sqliteInserter(sqlite: Sqlite.Database): BulkInserter {
   let statements:
@@ -36,6 +42,8 @@ export function sqliteInserter(sqlite: Sqlite.Database): BulkInserter {
       ),
     });
   return {
+    // Look-ups by id are few statements per batch: the query builder's are fine.
+    lookupStored: (trx, collectionId, ids) => queryBuilderInserter.lookupStored(trx, collectionId, ids),
     insertVersions(_trx, rows) {
       const { version } = prepared();
       for (const r of rows) version.run(r);

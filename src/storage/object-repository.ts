@@ -11,7 +11,6 @@ import type { DatabaseKind } from './migrations.js';
 import type { VersionAccess } from '../core/access/facts.js';
 import { accessColumns, afterWrite, collectionDefaultRank, entryAccessColumns } from './access-facts.js';
 import { queryBuilderInserter, type BulkInserter } from './bulk-insert.js';
-import { lookupStoredPostgres } from './bulk-postgres.js';
 import type { Database } from './schema.js';
 import { selectVisiblePage, visibilityFilter, type Visibility } from './visibility.js';
 
@@ -160,33 +159,14 @@ export class ObjectRepository {
     const versionKeysById = new Map<string, string[]>();
     const inCollection = new Set<string>(); // key id\0versionKey
     const latestInCollection = new Map<string, { versionKey: string; seq: number }>();
-    for (const part of this.kind === 'postgres' ? [ids] : chunks(ids, IN_CHUNK)) {
-      // PostgreSQL: both look-ups in one round trip, by index whatever the planner's statistics.
-      const pg = this.kind === 'postgres' ? await lookupStoredPostgres(trx, collectionId, part) : undefined;
-      const rows =
-        pg?.versions ??
-        (await trx
-          .selectFrom('stix_versions')
-          .select(['id', 'version_key', 'raw_hash'])
-          .where('id', 'in', part)
-          .execute());
-      for (const r of rows) {
-        stored.set(key(r.id, r.version_key), { rawHash: r.raw_hash });
-        push(versionKeysById, r.id, r.version_key);
-      }
-      const entries =
-        pg?.entries ??
-        (await trx
-          .selectFrom('collection_entries')
-          .select(['object_id', 'version_key', 'is_latest', 'seq'])
-          .where('collection_id', '=', collectionId)
-          .where('object_id', 'in', part)
-          .execute());
-      for (const e of entries) {
-        inCollection.add(key(e.object_id, e.version_key));
-        if (e.is_latest === 1)
-          latestInCollection.set(e.object_id, { versionKey: e.version_key, seq: Number(e.seq) });
-      }
+    const found = await this.inserter.lookupStored(trx, collectionId, ids);
+    for (const r of found.versions) {
+      stored.set(key(r.id, r.version_key), { rawHash: r.raw_hash });
+      push(versionKeysById, r.id, r.version_key);
+    }
+    for (const e of found.entries) {
+      inCollection.add(key(e.object_id, e.version_key));
+      if (e.is_latest === 1) latestInCollection.set(e.object_id, { versionKey: e.version_key, seq: e.seq });
     }
 
     const outcomes: WriteOutcome[] = [];
