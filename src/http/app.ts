@@ -51,7 +51,9 @@ export function buildHttpApp(services: Services, options: HttpOptions): FastifyI
   app.get('/api/collections', async (req) => {
     if (!options.taxii) return { collections: [] };
     const principal = await options.taxii.authenticate(req.headers.authorization);
-    const visible = new Set((await options.taxii.collections(principal)).map((c) => c.id));
+    const visible = new Set<string>();
+    for (const root of options.taxii.config.apiRoots)
+      for (const c of await options.taxii.collections(principal, root.name)) visible.add(c.id);
     return {
       collections: (await services.collections.list())
         .filter((c) => visible.has(c.id))
