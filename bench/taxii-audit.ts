@@ -9,10 +9,8 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { cpus, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
@@ -22,7 +20,7 @@ import { createServices, LOCAL_OPERATOR } from '../src/services/index.js';
 import { TaxiiService } from '../src/services/taxii-service.js';
 import { openStorage, type NewVersion, type WritePolicy } from '../src/storage/index.js';
 import { parseTaxiiConfig } from '../src/taxii/config.js';
-import { findPgBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.js';
+import { benchDatabase } from './support.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -52,18 +50,8 @@ async function listen(app: FastifyInstance): Promise<string> {
 
 /** The server side: fill, serve the three, answer `count` (audit entries so far) on stdin lines, stop on EOF. */
 async function serve(): Promise<void> {
-  let pg: ThrowawayPostgres | undefined;
-  let dir: string | undefined;
-  let dbUrl: string;
-  if (usePg) {
-    const bin = findPgBin();
-    if (!bin) throw new Error('PostgreSQL not found under /usr/lib/postgresql');
-    pg = await startThrowawayPostgres(bin, { durable: true });
-    dbUrl = pg.url;
-  } else {
-    dir = mkdtempSync(join(tmpdir(), 'entente-bench-audit-'));
-    dbUrl = `sqlite:${join(dir, 'b.db')}`;
-  }
+  const database = await benchDatabase(usePg, 'audit');
+  const dbUrl = database.url;
   const storage = await openStorage(dbUrl);
   const services = createServices(storage);
   const auth = new AuthService(storage);
@@ -145,8 +133,7 @@ async function serve(): Promise<void> {
   await appU.close();
   await audited.drain();
   await storage.close();
-  await pg?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await database.dispose();
 }
 
 interface Load {

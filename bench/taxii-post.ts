@@ -8,14 +8,13 @@
  *
  *   npx tsx bench/taxii-post.ts [--rounds 6] [--objects 10000] [--pg] [--only worker|in-process]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { createNode, loadConfig } from '../src/main.js';
 import { LOCAL_OPERATOR } from '../src/services/index.js';
 import { TaxiiService } from '../src/services/taxii-service.js';
 import { parseTaxiiConfig } from '../src/taxii/config.js';
-import { findPgBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.js';
+import { benchDatabase } from './support.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -77,18 +76,8 @@ interface Run {
 }
 
 async function main(): Promise<void> {
-  let pg: ThrowawayPostgres | undefined;
-  let dir: string | undefined;
-  let dbUrl: string;
-  if (usePg) {
-    const bin = findPgBin();
-    if (!bin) throw new Error('PostgreSQL not found under /usr/lib/postgresql');
-    pg = await startThrowawayPostgres(bin, { durable: true });
-    dbUrl = pg.url;
-  } else {
-    dir = mkdtempSync(join(tmpdir(), 'entente-bench-taxii-post-'));
-    dbUrl = `sqlite:${join(dir, 'b.db')}`;
-  }
+  const database = await benchDatabase(usePg, 'taxii-post');
+  const dbUrl = database.url;
   const node = await createNode(
     loadConfig(
       {},
@@ -138,8 +127,7 @@ async function main(): Promise<void> {
   }
   for (const svc of Object.values(services)) await svc.close();
   await node.close();
-  await pg?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await database.dispose();
 
   const summary = (mode: Run['mode']) => {
     const warm = runs.filter((r) => r.mode === mode && r.round > 0);

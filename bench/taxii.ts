@@ -17,10 +17,9 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createNode, loadConfig, startServer } from '../src/main.js';
@@ -29,7 +28,7 @@ import type { NewVersion, WritePolicy } from '../src/storage/index.js';
 import { TaxiiClient } from '../src/taxii/client.js';
 import { parseTaxiiConfig } from '../src/taxii/config.js';
 import type { StixJson } from '../src/taxii/types.js';
-import { findPgBin, startThrowawayPostgres, type ThrowawayPostgres } from '../test/support/postgres.js';
+import { benchDatabase } from './support.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -93,18 +92,8 @@ interface Served {
 
 /** The server side (a child process, so the load generator does not share its event loop): fill, then serve. */
 async function serve(): Promise<void> {
-  let pg: ThrowawayPostgres | undefined;
-  let dir: string | undefined;
-  let dbUrl: string;
-  if (usePg) {
-    const bin = findPgBin();
-    if (!bin) throw new Error('PostgreSQL not found under /usr/lib/postgresql');
-    pg = await startThrowawayPostgres(bin, { durable: true });
-    dbUrl = pg.url;
-  } else {
-    dir = mkdtempSync(join(tmpdir(), 'entente-bench-taxii-'));
-    dbUrl = `sqlite:${join(dir, 'b.db')}`;
-  }
+  const database = await benchDatabase(usePg, 'taxii');
+  const dbUrl = database.url;
   const node = await createNode(
     loadConfig(
       {},
@@ -176,8 +165,7 @@ async function serve(): Promise<void> {
   await new Promise<void>((r) => bare.close(() => r()));
   await app.close();
   await node.close();
-  await pg?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await database.dispose();
 }
 
 /** User + system CPU seconds used so far by a process (all its threads), or by its main thread, from /proc. */
