@@ -42,7 +42,7 @@ for (const target of testDatabases) {
         headers: authorization ? { authorization } : {},
       });
       expect(r.statusCode).toBe(200);
-      return (r.json() as { collections: { id: string }[] }).collections.map((c) => c.id);
+      return r.json<{ collections: { id: string }[] }>().collections.map((c) => c.id);
     };
 
     it('lists only the collections the caller may read, never revealing that another exists', async () => {
