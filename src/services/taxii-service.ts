@@ -162,7 +162,7 @@ export class TaxiiService implements TaxiiBackend {
   ): Promise<Page> {
     const target: AuditTarget = { endpoint: 'object', root, collectionId, objectId, filter };
     return this.auditedRead(principal, request, target, () =>
-      this.readObject(principal, root, collectionId, objectId, filter),
+      this.readOneObject(principal, root, collectionId, objectId, filter, 'object'),
     );
   }
 
@@ -176,7 +176,7 @@ export class TaxiiService implements TaxiiBackend {
   ): Promise<Page> {
     const target: AuditTarget = { endpoint: 'versions', root, collectionId, objectId, filter };
     return this.auditedRead(principal, request, target, () =>
-      this.readVersions(principal, root, collectionId, objectId, filter),
+      this.readOneObject(principal, root, collectionId, objectId, filter, 'versions'),
     );
   }
 
@@ -259,12 +259,14 @@ export class TaxiiService implements TaxiiBackend {
     );
   }
 
-  private async readObject(
+  /** objects/{id}/ (the versions `match[version]` selects, with bodies) or versions/ (every version, no bodies). */
+  private async readOneObject(
     principal: Principal,
     root: string,
     collectionId: string,
     objectId: string,
     filter: TaxiiFilter,
+    endpoint: 'object' | 'versions',
   ): Promise<Page> {
     const { collection } = await this.readable(principal, collectionId);
     await this.mustExist(principal, collection.id, objectId);
@@ -274,34 +276,11 @@ export class TaxiiService implements TaxiiBackend {
         collectionId: collection.id,
         ids: [objectId],
         specVersions: filter.specVersions,
-        versions: selector(filter.versions),
-        withBody: true,
+        versions: endpoint === 'object' ? selector(filter.versions) : ALL_VERSIONS,
+        withBody: endpoint === 'object',
       },
       filter,
-      { e: 'object', r: root, c: collection.id, o: objectId },
-    );
-  }
-
-  private async readVersions(
-    principal: Principal,
-    root: string,
-    collectionId: string,
-    objectId: string,
-    filter: TaxiiFilter,
-  ): Promise<Page> {
-    const { collection } = await this.readable(principal, collectionId);
-    await this.mustExist(principal, collection.id, objectId);
-    return this.page(
-      principal,
-      {
-        collectionId: collection.id,
-        ids: [objectId],
-        specVersions: filter.specVersions,
-        versions: ALL_VERSIONS,
-        withBody: false,
-      },
-      filter,
-      { e: 'versions', r: root, c: collection.id, o: objectId },
+      { e: endpoint, r: root, c: collection.id, o: objectId },
     );
   }
 
