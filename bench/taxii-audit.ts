@@ -8,8 +8,6 @@
  *   npx tsx bench/taxii-audit.ts [--objects 20000] [--duration 10] [--rounds 3] [--pg]
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
@@ -18,9 +16,10 @@ import { buildHttpApp } from '../src/http/app.js';
 import { AuthService } from '../src/services/auth-service.js';
 import { createServices, LOCAL_OPERATOR } from '../src/services/index.js';
 import { TaxiiService } from '../src/services/taxii-service.js';
-import { openStorage, type NewVersion, type WritePolicy } from '../src/storage/index.js';
+import { openStorage } from '../src/storage/index.js';
 import { parseTaxiiConfig } from '../src/taxii/config.js';
-import { benchDatabase } from './support.js';
+import { TAXII_MEDIA_TYPE } from '../src/taxii/media.js';
+import { benchDatabase, ceilingServer, fillIndicators, indicatorBody } from './support.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -31,9 +30,7 @@ const OBJECTS = Number(arg('objects', '20000'));
 const DURATION = Number(arg('duration', '10'));
 const ROUNDS = Number(arg('rounds', '3'));
 const usePg = args.includes('--pg');
-const TAXII = 'application/taxii+json;version=2.1';
-const trustAll: WritePolicy = { sameContent: (a, b) => a === b, checkTransition: () => [] };
-const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+const TAXII = TAXII_MEDIA_TYPE;
 
 interface Served {
   audited: string;
@@ -57,35 +54,10 @@ async function serve(): Promise<void> {
   const auth = new AuthService(storage);
   const config = parseTaxiiConfig({});
   const collection = await services.collections.ensure('bench');
-  for (let start = 0; start < OBJECTS; start += 10_000) {
-    const batch: NewVersion[] = [];
-    for (let n = start; n < Math.min(OBJECTS, start + 10_000); n++) {
-      const body = JSON.stringify({
-        type: 'indicator',
-        spec_version: '2.1',
-        id: `indicator--${uuid(n)}`,
-        created: '2021-03-02T00:00:00.000Z',
-        modified: '2021-03-02T00:00:00.000Z',
-        name: `bench indicator ${n}`,
-        pattern: `[ipv4-addr:value = '10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}']`,
-        pattern_type: 'stix',
-        valid_from: '2021-03-02T00:00:00Z',
-      });
-      batch.push({
-        id: `indicator--${uuid(n)}`,
-        type: 'indicator',
-        specVersion: '2.1',
-        versionKey: '2021-03-02T00:00:00.000000000Z',
-        version: '2021-03-02T00:00:00.000Z',
-        createdByRef: null,
-        markings: null,
-        revoked: false,
-        rawHash: createHash('sha256').update(body).digest('base64'),
-        body,
-      });
-    }
-    await storage.objects.writeBatch(collection.id, batch, trustAll);
-  }
+  // Without indicator_types, as the figures in docs/benchmarks.md were measured.
+  await fillIndicators(storage.objects, collection.id, OBJECTS, (n) =>
+    indicatorBody(n, { indicator_types: undefined }),
+  );
   const org = await services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Bench CERT' });
   await auth.createUser({ name: 'bench', roles: ['reader'], organizationId: org.id });
   await auth.grant('bench', collection.id, { canRead: true, canWrite: false });
@@ -98,23 +70,11 @@ async function serve(): Promise<void> {
   const path = `/taxii2/api/collections/${collection.id}/objects/?limit=100`;
   const urlA = `${await listen(appA)}${path}`;
   const urlU = `${await listen(appU)}${path}`;
-  const sample = await fetch(urlU, { headers: { accept: TAXII, authorization: `Bearer ${token}` } });
-  const bytes = Buffer.from(await sample.arrayBuffer());
-  const headers = {
-    'content-type': TAXII,
-    'x-taxii-date-added-first': sample.headers.get('x-taxii-date-added-first') ?? '',
-    'x-taxii-date-added-last': sample.headers.get('x-taxii-date-added-last') ?? '',
-  };
-  const bare = createServer((_req, res) => {
-    res.writeHead(200, { ...headers, 'content-length': bytes.length });
-    res.end(bytes);
-  });
-  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
-  const b = bare.address();
+  const ceiling = await ceilingServer(urlU, token);
   const served: Served = {
     audited: urlA,
     unaudited: urlU,
-    bare: `http://127.0.0.1:${typeof b === 'object' && b ? b.port : 0}/`,
+    bare: ceiling.url,
     token,
   };
   process.stdout.write(`${JSON.stringify(served)}\n`);
@@ -128,7 +88,7 @@ async function serve(): Promise<void> {
       process.stdout.write(`${n}\n`);
     }
   }
-  await new Promise<void>((r) => bare.close(() => r()));
+  await ceiling.close();
   await appA.close();
   await appU.close();
   await audited.drain();

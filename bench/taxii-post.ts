@@ -14,7 +14,7 @@ import { createNode, loadConfig } from '../src/main.js';
 import { LOCAL_OPERATOR } from '../src/services/index.js';
 import { TaxiiService } from '../src/services/taxii-service.js';
 import { parseTaxiiConfig } from '../src/taxii/config.js';
-import { benchDatabase } from './support.js';
+import { benchDatabase, indicatorBody } from './support.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -26,21 +26,6 @@ const OBJECTS = Number(arg('objects', '10000'));
 const usePg = args.includes('--pg');
 /** `--only worker` or `--only in-process`: run one mode (e.g. under a profiler). */
 const ONLY = arg('only', '');
-
-const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
-const indicatorBody = (n: number) =>
-  JSON.stringify({
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${uuid(n)}`,
-    created: '2021-03-02T00:00:00.000Z',
-    modified: '2021-03-02T00:00:00.000Z',
-    name: `bench indicator ${n}`,
-    pattern: `[ipv4-addr:value = '10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}']`,
-    pattern_type: 'stix',
-    valid_from: '2021-03-02T00:00:00Z',
-    indicator_types: ['malicious-activity'],
-  });
 
 /** CPU seconds of this process's main thread (the event loop), from /proc. */
 const mainThreadCpu = (): number => {

@@ -16,19 +16,17 @@
  * next poll of a doubling interval.
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import { createNode, loadConfig, startServer } from '../src/main.js';
 import { LOCAL_OPERATOR } from '../src/services/index.js';
-import type { NewVersion, WritePolicy } from '../src/storage/index.js';
 import { TaxiiClient } from '../src/taxii/client.js';
 import { parseTaxiiConfig } from '../src/taxii/config.js';
 import type { StixJson } from '../src/taxii/types.js';
-import { benchDatabase } from './support.js';
+import { TAXII_MEDIA_TYPE } from '../src/taxii/media.js';
+import { benchDatabase, ceilingServer, fillIndicators, indicatorBody } from './support.js';
 
 const args = process.argv.slice(2);
 const arg = (name: string, fallback: string) => {
@@ -42,24 +40,7 @@ const POLL_MS = Number(arg('poll-ms', '10'));
 const DURATION = Number(arg('duration', '10'));
 const usePg = args.includes('--pg');
 const MIX_SECONDS = Number(arg('mix', '0'));
-const TAXII = 'application/taxii+json;version=2.1';
-
-const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
-const indicatorBody = (n: number) =>
-  JSON.stringify({
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${uuid(n)}`,
-    created: '2021-03-02T00:00:00.000Z',
-    modified: '2021-03-02T00:00:00.000Z',
-    name: `bench indicator ${n}`,
-    pattern: `[ipv4-addr:value = '10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}']`,
-    pattern_type: 'stix',
-    valid_from: '2021-03-02T00:00:00Z',
-    indicator_types: ['malicious-activity'],
-  });
-
-const trustAll: WritePolicy = { sameContent: (a, b) => a === b, checkTransition: () => [] };
+const TAXII = TAXII_MEDIA_TYPE;
 
 interface Load {
   requestsPerSec: number;
@@ -105,26 +86,7 @@ async function serve(): Promise<void> {
 
   // Fill quickly: prepared versions straight into storage in large batches (validation is not what is measured).
   const t0 = performance.now();
-  const BATCH = 10_000;
-  for (let start = 0; start < OBJECTS; start += BATCH) {
-    const batch: NewVersion[] = [];
-    for (let n = start; n < Math.min(OBJECTS, start + BATCH); n++) {
-      const body = indicatorBody(n);
-      batch.push({
-        id: `indicator--${uuid(n)}`,
-        type: 'indicator',
-        specVersion: '2.1',
-        versionKey: '2021-03-02T00:00:00.000000000Z',
-        version: '2021-03-02T00:00:00.000Z',
-        createdByRef: null,
-        markings: null,
-        revoked: false,
-        rawHash: createHash('sha256').update(body).digest('base64'),
-        body,
-      });
-    }
-    await node.storage.objects.writeBatch(collection.id, batch, trustAll);
-  }
+  await fillIndicators(node.storage.objects, collection.id, OBJECTS, (n) => indicatorBody(n));
   const fillSeconds = (performance.now() - t0) / 1000;
 
   // The reader acts for a registered organisation, so the sharing rules let it see the unmarked objects.
@@ -137,32 +99,20 @@ async function serve(): Promise<void> {
   const target = `${url}/taxii2/api/collections/${collection.id}/objects/?limit=100`;
 
   // The ceiling: the same bytes and headers from a bare node:http server, in the same process.
-  const sample = await fetch(target, { headers: { accept: TAXII, authorization: `Bearer ${token}` } });
-  const bytes = Buffer.from(await sample.arrayBuffer());
-  const sampleHeaders = {
-    'content-type': TAXII,
-    'x-taxii-date-added-first': sample.headers.get('x-taxii-date-added-first') ?? '',
-    'x-taxii-date-added-last': sample.headers.get('x-taxii-date-added-last') ?? '',
-  };
-  const bare = createServer((_req, res) => {
-    res.writeHead(200, { ...sampleHeaders, 'content-length': bytes.length });
-    res.end(bytes);
-  });
-  await new Promise<void>((r) => bare.listen(0, '127.0.0.1', r));
-  const bareAddr = bare.address();
+  const ceiling = await ceilingServer(target, token);
   const served: Served = {
     target,
-    bareUrl: `http://127.0.0.1:${typeof bareAddr === 'object' && bareAddr ? bareAddr.port : 0}/`,
+    bareUrl: ceiling.url,
     root: `${url}/taxii2/api/`,
     postCollection: post.id,
     token,
-    responseBytes: bytes.length,
+    responseBytes: ceiling.responseBytes,
     fillSeconds,
   };
   process.stdout.write(`${JSON.stringify(served)}\n`);
   // Runs until the parent closes stdin.
   for await (const _ of process.stdin) void _;
-  await new Promise<void>((r) => bare.close(() => r()));
+  await ceiling.close();
   await app.close();
   await node.close();
   await database.dispose();
