@@ -3,12 +3,12 @@
  * versions plus the problems and counts seen on the way). It runs in-process, or in a worker thread so that on a
  * multi-core machine parsing and validation overlap with the database writes of the previous batch.
  */
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { accessOf } from '../core/access/facts.js';
 import type { Problem } from '../core/errors.js';
 import { ScanError, decodeUtf8, type ScannerLimits } from '../core/json/bundle-scanner.js';
-import { scanStream } from '../core/json/scan-stream.js';
+import { scanStreamChunks } from '../core/json/scan-stream.js';
 import {
   isScoType,
   timestampKey,
@@ -82,40 +82,41 @@ export async function* prepareFrames(
     return f;
   };
   try {
-    for await (const event of scanStream(source, options.limits, (n) => (frame.bytes += n))) {
-      if (event.kind === 'header') {
-        const problem = bundleHeaderProblem(event.key, event.value);
-        if (problem) {
-          frame.problems.push(problem);
+    for await (const events of scanStreamChunks(source, options.limits, (n) => (frame.bytes += n)))
+      for (const event of events) {
+        if (event.kind === 'header') {
+          const problem = bundleHeaderProblem(event.key, event.value);
+          if (problem) {
+            frame.problems.push(problem);
+            frame.rejected++;
+          } else if (event.key === 'id') frame.bundleId = event.value as string;
+          continue;
+        }
+        frame.received++;
+        const path = `$.objects[${event.index}]`;
+        if (event.kind === 'rejected') {
           frame.rejected++;
-        } else if (event.key === 'id') frame.bundleId = event.value as string;
-        continue;
+          frame.problems.push({
+            path,
+            message: `${event.message} (at byte ${event.offset})`,
+            severity: 'error',
+            rule: event.rule,
+          });
+          continue;
+        }
+        const prepared = prepareVersion(event.bytes, path, event.offset, validateOptions);
+        for (const p of prepared.problems) {
+          if (p.severity === 'warning') frame.warnings++;
+          frame.problems.push(p);
+        }
+        if (!prepared.version) {
+          frame.rejected++;
+          continue;
+        }
+        frame.versions.push(prepared.version);
+        frame.indexes.push(event.index);
+        if (frame.versions.length >= options.batchSize) yield out();
       }
-      frame.received++;
-      const path = `$.objects[${event.index}]`;
-      if (event.kind === 'rejected') {
-        frame.rejected++;
-        frame.problems.push({
-          path,
-          message: `${event.message} (at byte ${event.offset})`,
-          severity: 'error',
-          rule: event.rule,
-        });
-        continue;
-      }
-      const prepared = prepareVersion(event.bytes, path, event.offset, validateOptions);
-      for (const p of prepared.problems) {
-        if (p.severity === 'warning') frame.warnings++;
-        frame.problems.push(p);
-      }
-      if (!prepared.version) {
-        frame.rejected++;
-        continue;
-      }
-      frame.versions.push(prepared.version);
-      frame.indexes.push(event.index);
-      if (frame.versions.length >= options.batchSize) yield out();
-    }
   } catch (err) {
     if (!(err instanceof ScanError)) throw err;
     frame.fatal = { message: err.message, offset: err.offset };
@@ -206,11 +207,10 @@ export function prepareVersion(
       markings: obj.object_marking_refs ?? null,
       revoked: obj.revoked === true,
       // The bytes are the stored text's UTF-8 (strictly decoded; an element starts with '{', so no BOM was dropped):
-      // hashing them spares encoding the text again.
-      rawHash: createHash('sha256')
-        .update(bytes[0] === 0xef ? text : bytes)
-        .digest('base64'),
-      body: text,
+      // they are hashed and stored as they are, sparing an encoding of the text. (One-shot `hash`: a `Hash`
+      // object per object cost more than the digest itself.)
+      rawHash: bytes[0] === 0xef ? hash('sha256', text, 'base64') : hash('sha256', bytes, 'base64'),
+      body: bytes[0] === 0xef ? text : bytes,
       access: accessOf(obj),
     },
   };
@@ -349,8 +349,14 @@ export type ToObjectWorker = {
   indexes: Uint32Array;
   offsets: Float64Array;
 };
+/** What the object worker answers for one object: `PreparedObject` without the body (the caller has its bytes). */
+export interface PreparedWithoutBody {
+  readonly version?: Omit<NewVersion, 'body'> | undefined;
+  readonly problems: Problem[];
+}
+
 export type FromObjectWorker =
-  | { type: 'prepared'; id: number; results: PreparedObject[] }
+  | { type: 'prepared'; id: number; results: PreparedWithoutBody[] }
   | { type: 'error'; id: number; message: string };
 
 /** How long an idle object worker is kept before it is stopped (it is started again on demand). */
@@ -367,7 +373,7 @@ export class ObjectPreparer {
   private nextId = 0;
   private readonly pending = new Map<
     number,
-    { resolve: (r: PreparedObject[]) => void; reject: (err: Error) => void }
+    { resolve: (r: PreparedWithoutBody[]) => void; reject: (err: Error) => void }
   >();
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
@@ -394,7 +400,15 @@ export class ObjectPreparer {
     const id = this.nextId++;
     const message: ToObjectWorker = { type: 'prepare', id, data, lengths, indexes, offsets };
     return new Promise<PreparedObject[]>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+      const withBodies = (results: PreparedWithoutBody[]): void =>
+        resolve(
+          results.map((r, k): PreparedObject =>
+            r.version === undefined
+              ? { problems: r.problems }
+              : { problems: r.problems, version: { ...r.version, body: objects[k]!.bytes } },
+          ),
+        );
+      this.pending.set(id, { resolve: withBodies, reject });
       if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
       worker.ref(); // work outstanding: keep the process alive until it is answered
@@ -457,15 +471,65 @@ export class ObjectPreparer {
 }
 
 /** The worker side of `ObjectPreparer`: prepares one batch (run inside the ingest worker). */
-export function prepareObjectBatch(m: ToObjectWorker, options: ValidateOptions): PreparedObject[] {
-  const results = new Array<PreparedObject>(m.lengths.length);
+export function prepareObjectBatch(m: ToObjectWorker, options: ValidateOptions): PreparedWithoutBody[] {
+  const results = new Array<PreparedWithoutBody>(m.lengths.length);
   let at = 0;
   for (let k = 0; k < m.lengths.length; k++) {
     const length = m.lengths[k]!;
     const path = `$.objects[${m.indexes[k]!}]`;
-    const prepared = prepareVersion(m.data.subarray(at, at + length), path, m.offsets[k]!, options);
+    const { version, problems } = prepareVersion(
+      m.data.subarray(at, at + length),
+      path,
+      m.offsets[k]!,
+      options,
+    );
     at += length;
-    results[k] = prepared;
+    if (version === undefined) results[k] = { problems };
+    else {
+      // The body goes back as nothing: the caller still has the bytes it sent.
+      const { body: _body, ...rest } = version;
+      results[k] = { version: rest, problems };
+    }
   }
   return results;
+}
+
+/** `v` with another body (an explicit literal: a spread of a dozen properties costs more, a thousand times a frame). */
+function withBody(v: NewVersion, body: Uint8Array): NewVersion {
+  return {
+    id: v.id,
+    type: v.type,
+    specVersion: v.specVersion,
+    versionKey: v.versionKey,
+    version: v.version,
+    createdByRef: v.createdByRef,
+    markings: v.markings,
+    revoked: v.revoked,
+    rawHash: v.rawHash,
+    body,
+    access: v.access,
+    sharingGroupId: v.sharingGroupId,
+  };
+}
+
+/**
+ * Copies the versions' bodies (bytes) one after the other into one new buffer, and gives the versions with their
+ * bodies as views on it: posted with that buffer transferred, a frame's bodies cross to the writer thread without a
+ * copy or a string being made of them.
+ */
+export function packBodies(versions: readonly NewVersion[]): { versions: NewVersion[]; buffer: ArrayBuffer } {
+  const encoder = new TextEncoder();
+  const bytes = versions.map((v) => (typeof v.body === 'string' ? encoder.encode(v.body) : v.body));
+  let total = 0;
+  for (const b of bytes) total += b.length;
+  const packed = new Uint8Array(total);
+  let at = 0;
+  const out = versions.map((v, k) => {
+    const b = bytes[k]!;
+    packed.set(b, at);
+    const view = packed.subarray(at, at + b.length);
+    at += b.length;
+    return withBody(v, view);
+  });
+  return { versions: out, buffer: packed.buffer };
 }

@@ -5,14 +5,14 @@
 import { sql, type Transaction } from 'kysely';
 import { accessOf, isStatementMarking, splitMarkings, type VersionAccess } from '../core/access/facts.js';
 import type { BulkInserter } from './bulk-insert.js';
-import type { NewVersion } from './object-repository.js';
+import { bodyText, type NewVersion } from './object-repository.js';
 import type { Database } from './schema.js';
 import { AUDIENCE_SQL, NO_COLLECTION_RANK, audienceKey } from './sharing-migration.js';
 
 const CHUNK = 200;
 
 function accessOfVersion(v: NewVersion): VersionAccess {
-  return v.access ?? accessOf(JSON.parse(v.body) as Record<string, unknown>);
+  return v.access ?? accessOf(JSON.parse(bodyText(v)) as Record<string, unknown>);
 }
 
 /** The access columns of a new version stored into a collection whose default rank is `defaultRank`. */
@@ -78,7 +78,10 @@ export async function afterWrite(
   for (const v of newVersions) {
     for (const m of splitMarkings(accessOfVersion(v).markingRefs).others)
       refs.push({ id: v.id, version_key: v.versionKey, marking_ref: m });
-    if (v.type === 'marking-definition' && isStatementMarking(JSON.parse(v.body) as Record<string, unknown>))
+    if (
+      v.type === 'marking-definition' &&
+      isStatementMarking(JSON.parse(bodyText(v)) as Record<string, unknown>)
+    )
       statements.push({ id: v.id });
   }
   if (refs.length > 0) await inserter.insertMarkingRefs(trx, refs);

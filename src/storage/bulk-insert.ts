@@ -18,7 +18,8 @@ export interface VersionRow {
   readonly markings: string | null;
   readonly revoked: number;
   readonly raw_hash: string;
-  readonly body: string;
+  /** The JSON text, or its UTF-8 bytes (stored as text all the same). */
+  readonly body: string | Uint8Array;
   readonly tlp_rank: number | null;
   readonly eff_rank: number;
   readonly other_markings: number;
@@ -67,6 +68,7 @@ export interface BulkInserter {
 }
 
 const CHUNK = 200;
+const utf8 = new TextDecoder();
 const LOOKUP_CHUNK = 500;
 
 /** Multi-row INSERTs through the query builder: works on any dialect (the reference the fast paths are tested against). */
@@ -97,7 +99,13 @@ export const queryBuilderInserter: BulkInserter = {
     for (let i = 0; i < rows.length; i += CHUNK)
       await trx
         .insertInto('stix_versions')
-        .values(rows.slice(i, i + CHUNK))
+        .values(
+          rows
+            .slice(i, i + CHUNK)
+            .map((r) =>
+              typeof r.body === 'string' ? { ...r, body: r.body } : { ...r, body: utf8.decode(r.body) },
+            ),
+        )
         .execute();
   },
   async insertEntries(trx, rows) {

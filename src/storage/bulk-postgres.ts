@@ -26,7 +26,7 @@ const MAX_BYTES = 32 * 1024 * 1024;
  * One-dimensional array in the binary format of `array_send` / `array_recv`: ndim, has-nulls flag, element type,
  * length and lower bound, then each element as an int32 byte length (-1 for NULL) followed by its bytes.
  */
-function binaryTextArray(values: readonly (string | null)[]): Buffer {
+function binaryTextArray(values: readonly (string | Uint8Array | null)[]): Buffer {
   let size = 20;
   const lengths = new Array<number>(values.length);
   let hasNull = 0;
@@ -37,7 +37,7 @@ function binaryTextArray(values: readonly (string | null)[]): Buffer {
       hasNull = 1;
       size += 4;
     } else {
-      const n = Buffer.byteLength(v, 'utf8');
+      const n = typeof v === 'string' ? Buffer.byteLength(v, 'utf8') : v.length;
       lengths[i] = n;
       size += 4 + n;
     }
@@ -48,7 +48,13 @@ function binaryTextArray(values: readonly (string | null)[]): Buffer {
     const n = lengths[i]!;
     buf.writeInt32BE(n, at);
     at += 4;
-    if (n > 0) at += buf.write(values[i]!, at, n, 'utf8');
+    if (n <= 0) continue;
+    const v = values[i]!;
+    if (typeof v === 'string') at += buf.write(v, at, n, 'utf8');
+    else {
+      buf.set(v, at);
+      at += n;
+    }
   }
   return buf;
 }
@@ -89,7 +95,7 @@ function header(buf: Buffer, hasNull: number, oid: number, length: number): numb
 }
 
 /** A text[] parameter (the driver sends a Buffer in binary format; the cast gives the server its type). */
-const texts = <R>(rows: readonly R[], pick: (r: R) => string | null): RawBuilder<unknown> =>
+const texts = <R>(rows: readonly R[], pick: (r: R) => string | Uint8Array | null): RawBuilder<unknown> =>
   sql`${binaryTextArray(rows.map(pick))}::text[]`;
 const ints = <R>(rows: readonly R[], pick: (r: R) => number | null): RawBuilder<unknown> =>
   sql`${binaryInt4Array(rows.map(pick))}::int4[]`;
@@ -110,7 +116,8 @@ function* slices<R>(rows: readonly R[], weight: (r: R) => number): Generator<rea
   }
 }
 
-const versionWeight = (r: VersionRow): number => r.body.length * 3 + 256;
+const versionWeight = (r: VersionRow): number =>
+  (typeof r.body === 'string' ? r.body.length * 3 : r.body.length) + 256;
 const entryWeight = (): number => 256;
 
 async function insertVersions(trx: Transaction<Database>, rows: readonly VersionRow[]): Promise<void> {

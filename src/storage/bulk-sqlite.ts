@@ -2,23 +2,27 @@
  * SQLite row inserts for write batches: one prepared single-row statement per table, run in a loop on the
  * connection under Kysely (so inside the caller's open transaction). better-sqlite3 binds and steps a prepared
  * statement in a few microseconds, where building and parsing one 200-row INSERT through the query builder costs
- * more than SQLite's own B-tree work.
+ * more than SQLite's own B-tree work. Parameters are bound by position (binding by name looks each one up on the
+ * row object), and a body that arrives as UTF-8 bytes is bound as a blob and cast to text by SQLite: a plain copy,
+ * where a JavaScript string would be re-encoded.
  */
 import type Sqlite from 'better-sqlite3';
-import {
-  queryBuilderInserter,
-  type BulkInserter,
-  type EntryRow,
-  type MarkingRefRow,
-  type VersionRow,
-} from './bulk-insert.js';
+import type { BulkInserter, EntryRow, MarkingRefRow, StoredLookup, VersionRow } from './bulk-insert.js';
+
+type Param = string | number | bigint | Buffer | null;
+
+/** A view of `bytes` that better-sqlite3 binds as a blob (it takes Buffers). */
+const asBuffer = (bytes: Uint8Array): Buffer =>
+  Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
 export function sqliteInserter(sqlite: Sqlite.Database): BulkInserter {
   let statements:
     | {
-        version: Sqlite.Statement<[VersionRow]>;
-        entry: Sqlite.Statement<[EntryRow]>;
-        ref: Sqlite.Statement<[MarkingRefRow]>;
+        version: Sqlite.Statement<Param[]>;
+        entry: Sqlite.Statement<Param[]>;
+        ref: Sqlite.Statement<Param[]>;
+        storedVersions: Sqlite.Statement<[string]>;
+        storedEntries: Sqlite.Statement<[string, string]>;
       }
     | undefined;
   // Prepared on first use: the tables exist only once the migrations have run.
@@ -27,37 +31,87 @@ export function sqliteInserter(sqlite: Sqlite.Database): BulkInserter {
       version: sqlite.prepare(
         `insert into stix_versions (id, version_key, type, spec_version, version, created_by_ref, markings, revoked,
            raw_hash, body, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref)
-         values (@id, @version_key, @type, @spec_version, @version, @created_by_ref, @markings, @revoked,
-           @raw_hash, @body, @tlp_rank, @eff_rank, @other_markings, @sharing_group_id, @source_ref, @target_ref)`,
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, cast(? as text), ?, ?, ?, ?, ?, ?)`,
       ),
       entry: sqlite.prepare(
         `insert into collection_entries (collection_id, object_id, version_key, type, spec_version, date_added,
            is_latest, audience, author)
-         values (@collection_id, @object_id, @version_key, @type, @spec_version, @date_added, @is_latest,
-           @audience, @author)`,
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       ref: sqlite.prepare(
-        `insert into version_marking_refs (id, version_key, marking_ref) values (@id, @version_key, @marking_ref)
-         on conflict do nothing`,
+        `insert into version_marking_refs (id, version_key, marking_ref) values (?, ?, ?) on conflict do nothing`,
+      ),
+      // The batch's ids as one JSON array parameter: one prepared statement whatever the batch size.
+      storedVersions: sqlite.prepare(
+        `select id, version_key, raw_hash from stix_versions where id in (select value from json_each(?))`,
+      ),
+      storedEntries: sqlite.prepare(
+        `select object_id, version_key, is_latest, seq from collection_entries
+         where object_id in (select value from json_each(?)) and collection_id = ?`,
       ),
     });
   return {
-    // Look-ups by id are few statements per batch: the query builder's are fine.
-    lookupStored: (trx, collectionId, ids) => queryBuilderInserter.lookupStored(trx, collectionId, ids),
-    insertVersions(_trx, rows) {
+    lookupStored(_trx, collectionId, ids) {
+      const { storedVersions, storedEntries } = prepared();
+      const list = JSON.stringify(ids);
+      const versions = storedVersions.all(list) as StoredLookup['versions'];
+      const entries = (
+        storedEntries.all(list, collectionId) as {
+          object_id: string;
+          version_key: string;
+          is_latest: number | bigint;
+          seq: number | bigint;
+        }[]
+      ).map((e) => ({ ...e, is_latest: Number(e.is_latest), seq: Number(e.seq) }));
+      return Promise.resolve({ versions, entries });
+    },
+    insertVersions(_trx, rows: readonly VersionRow[]) {
       const { version } = prepared();
-      for (const r of rows) version.run(r);
+      for (const r of rows)
+        version.run(
+          r.id,
+          r.version_key,
+          r.type,
+          r.spec_version,
+          r.version,
+          r.created_by_ref,
+          r.markings,
+          r.revoked,
+          r.raw_hash,
+          typeof r.body === 'string' ? r.body : asBuffer(r.body),
+          r.tlp_rank,
+          r.eff_rank,
+          r.other_markings,
+          r.sharing_group_id,
+          r.source_ref,
+          r.target_ref,
+        );
       return Promise.resolve();
     },
-    insertEntries(_trx, rows) {
+    insertEntries(_trx, rows: readonly EntryRow[]) {
       const { entry } = prepared();
       const seqs: number[] = new Array<number>(rows.length);
-      for (let i = 0; i < rows.length; i++) seqs[i] = Number(entry.run(rows[i]!).lastInsertRowid);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        seqs[i] = Number(
+          entry.run(
+            r.collection_id,
+            r.object_id,
+            r.version_key,
+            r.type,
+            r.spec_version,
+            r.date_added,
+            r.is_latest,
+            r.audience,
+            r.author,
+          ).lastInsertRowid,
+        );
+      }
       return Promise.resolve(seqs);
     },
-    insertMarkingRefs(_trx, rows) {
+    insertMarkingRefs(_trx, rows: readonly MarkingRefRow[]) {
       const { ref } = prepared();
-      for (const r of rows) ref.run(r);
+      for (const r of rows) ref.run(r.id, r.version_key, r.marking_ref);
       return Promise.resolve();
     },
   };

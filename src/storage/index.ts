@@ -17,7 +17,7 @@ import { SharingRepository } from './sharing-repository.js';
 export { parseDatabaseUrl, redactUrl } from './database.js';
 export type { DatabaseKind } from './migrations.js';
 export type { Collection } from './collection-repository.js';
-export { formatMicros } from './object-repository.js';
+export { bodyText, formatMicros } from './object-repository.js';
 export type {
   Clock,
   EntryQuery,

@@ -26,12 +26,22 @@ export interface NewVersion {
   readonly markings: readonly string[] | null;
   readonly revoked: boolean;
   readonly rawHash: string;
-  /** Exact JSON text. */
-  readonly body: string;
+  /**
+   * Exact JSON text, or its UTF-8 bytes (what the ingest pipeline hands over: the bytes as they arrived, which the
+   * database stores as text without a JavaScript string ever being made of them). `bodyText` reads either.
+   */
+  readonly body: string | Uint8Array;
   /** Access facts (docs/sharing.md): marking references and relationship ends; computed from `body` if absent. */
   readonly access?: VersionAccess | undefined;
   /** The sharing group this version is published in (docs/sharing.md); none when absent. */
   readonly sharingGroupId?: string | null | undefined;
+}
+
+const utf8 = new TextDecoder();
+
+/** A new version's body as text (decoding its bytes, if it came as bytes). */
+export function bodyText(v: Pick<NewVersion, 'body'>): string {
+  return typeof v.body === 'string' ? v.body : utf8.decode(v.body);
 }
 
 export type WriteOutcome =
@@ -172,19 +182,20 @@ export class ObjectRepository {
     const outcomes: WriteOutcome[] = [];
     const newVersions: NewVersion[] = [];
     const newEntries: NewVersion[] = [];
-    const bodiesInBatch = new Map<string, string>(); // key -> body, for versions first seen in this batch
+    const bodiesInBatch = new Map<string, NewVersion>(); // key -> version first seen in this batch
     const demote: number[] = []; // seqs that stop being latest
     const latestInBatch = new Map<string, NewVersion>(); // entries in this batch that are the newest so far
 
     for (const v of batch) {
       const k = key(v.id, v.versionKey);
       const known = stored.get(k);
-      const batchBody = bodiesInBatch.get(k);
-      if (known !== undefined || batchBody !== undefined) {
+      const inBatch = bodiesInBatch.get(k);
+      if (known !== undefined || inBatch !== undefined) {
         let same: boolean;
-        if (batchBody !== undefined) same = batchBody === v.body || policy.sameContent(batchBody, v.body);
+        if (inBatch !== undefined)
+          same = inBatch.rawHash === v.rawHash || policy.sameContent(bodyText(inBatch), bodyText(v));
         else if (known!.rawHash === v.rawHash) same = true;
-        else same = policy.sameContent(await this.bodyOf(trx, v.id, v.versionKey), v.body);
+        else same = policy.sameContent(await this.bodyOf(trx, v.id, v.versionKey), bodyText(v));
         if (!same) {
           outcomes.push({
             status: 'conflict',
@@ -205,7 +216,7 @@ export class ObjectRepository {
         if (others.length > 0) {
           const bodies: string[] = [];
           for (const vk of others)
-            bodies.push(bodiesInBatch.get(key(v.id, vk)) ?? (await this.bodyOf(trx, v.id, vk)));
+            bodies.push(bodyTextOf(bodiesInBatch.get(key(v.id, vk))) ?? (await this.bodyOf(trx, v.id, vk)));
           const problems = policy.checkTransition(bodies, v);
           if (problems.length > 0) {
             outcomes.push({ status: 'rejected', message: problems.join('; ') });
@@ -213,7 +224,7 @@ export class ObjectRepository {
           }
         }
         stored.set(k, { rawHash: v.rawHash });
-        bodiesInBatch.set(k, v.body);
+        bodiesInBatch.set(k, v);
         push(versionKeysById, v.id, v.versionKey);
         newVersions.push(v);
       }
@@ -478,6 +489,9 @@ function writtenBytes(batch: readonly NewVersion[]): number {
 }
 
 const key = (id: string, versionKey: string): string => `${id}\u0000${versionKey}`;
+
+const bodyTextOf = (v: NewVersion | undefined): string | undefined =>
+  v === undefined ? undefined : bodyText(v);
 
 function push<K, V>(map: Map<K, V[]>, k: K, v: V): void {
   const list = map.get(k);

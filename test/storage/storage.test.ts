@@ -97,6 +97,31 @@ for (const target of testDatabases) {
       expect(entry?.body).toBe(v.body);
     });
 
+    it('stores a body given as UTF-8 bytes as the same text, and compares it with string bodies', async () => {
+      const s = await open();
+      const asBytes = (v: NewVersion): NewVersion => ({
+        ...v,
+        body: new TextEncoder().encode(v.body as string),
+      });
+      const v = version(A, '2021-03-02T00:00:00.000Z', { name: 'ünïcode ☃ "q" \\ end' }, 2);
+      // A view into a larger buffer, as the ingest worker hands bodies over.
+      const bytes = new TextEncoder().encode(`xx${v.body as string}yy`);
+      const viewed = { ...v, body: bytes.subarray(2, bytes.length - 2) };
+      const changed = asBytes(version(A, '2021-03-02T00:00:00.000Z', { name: 'other' }));
+      expect(
+        (await s.objects.writeBatch('c1', [viewed, asBytes(v), changed], policy)).map((o) => o.status),
+      ).toEqual(['added', 'duplicate', 'conflict']);
+      const [entry] = await s.objects.listEntries({ collectionId: 'c1', limit: 10 });
+      expect(entry?.body).toBe(v.body);
+      expect(typeof entry?.body).toBe('string');
+      // Against the stored version: the same text as a string is a duplicate, other bytes a conflict.
+      expect((await s.objects.writeBatch('c1', [v], policy))[0]?.status).toBe('duplicate');
+      expect((await s.objects.writeBatch('c2', [changed], policy))[0]?.status).toBe('conflict');
+      expect((await s.objects.writeBatch('c2', [asBytes(v)], policy))[0]?.status).toBe('added');
+      const [again] = await s.objects.listEntries({ collectionId: 'c2', limit: 10 });
+      expect(again?.body).toBe(v.body);
+    });
+
     it('gives every stored version a microsecond date_added and a strictly increasing sequence', async () => {
       const s = await open();
       const first = await s.objects.writeBatch(
