@@ -1,49 +1,16 @@
 /**
  * Composition root: the one place that wires configuration, storage, services and HTTP together.
  */
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpApp } from './http/app.js';
+import { version, type Config } from './config.js';
 import { AuthService } from './services/auth-service.js';
 import { createServices, type Services } from './services/index.js';
 import { TaxiiService } from './services/taxii-service.js';
-import type { TaxiiServerConfig } from './taxii/backend.js';
-import { parseTaxiiConfig } from './taxii/config.js';
 import { openStorage, parseDatabaseUrl, type Storage } from './storage/index.js';
 
-/** The repository (or installed package) root: dist/main.js and src/main.ts both sit one level below it. */
-export const packageRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-
-export const version: string = (
-  JSON.parse(readFileSync(resolve(packageRoot, 'package.json'), 'utf8')) as { version: string }
-).version;
-
-export interface Config {
-  readonly databaseUrl: string;
-  readonly host: string;
-  readonly port: number;
-  readonly logLevel: string;
-  /** Folder with the shared reference data (ATT&CK, ProxyLogon sources). */
-  readonly sharedDir: string;
-  /** The TAXII 2.1 server (ENTENTE_API_ROOTS, ENTENTE_TAXII_*, ENTENTE_CURSOR_SECRET; docs/taxii.md). */
-  readonly taxii: TaxiiServerConfig;
-}
-
-export function loadConfig(env: NodeJS.ProcessEnv, overrides: Partial<Config> = {}): Config {
-  const port = overrides.port ?? Number(env.PORT ?? 8080);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`PORT must be 0-65535, got ${String(env.PORT)}`);
-  return {
-    databaseUrl: overrides.databaseUrl ?? env.DATABASE_URL ?? 'sqlite:./data/entente.db',
-    host: overrides.host ?? env.HOST ?? '127.0.0.1',
-    port,
-    logLevel: overrides.logLevel ?? env.LOG_LEVEL ?? 'info',
-    sharedDir: overrides.sharedDir ?? env.ENTENTE_SHARED_DIR ?? resolve(packageRoot, '..', 'shared'),
-    taxii: overrides.taxii ?? parseTaxiiConfig(env),
-  };
-}
+export { loadConfig, packageRoot, version, type Config } from './config.js';
 
 export interface Node {
   readonly config: Config;
@@ -74,6 +41,8 @@ export async function createNode(config: Config): Promise<Node> {
 }
 
 export async function startServer(node: Node): Promise<{ app: FastifyInstance; url: string }> {
+  // Loaded here, not at the top: commands that serve nothing (import, export, …) start without Fastify.
+  const { buildHttpApp } = await import('./http/app.js');
   const app = buildHttpApp(node.services, { logLevel: node.config.logLevel, version, taxii: node.taxii });
   node.taxii.onBackgroundError = (err, context) =>
     app.log.error({ err, ...context }, 'TAXII background work failed');

@@ -1,6 +1,7 @@
 /** What every CLI verb needs: the configuration from flags and environment, and a node opened on demand. */
 import type { Command } from 'commander';
-import { createNode, loadConfig, type Config, type Node } from '../main.js';
+import { loadConfig, type Config } from '../config.js';
+import type { Node } from '../main.js';
 
 export interface GlobalOptions {
   db?: string;
@@ -16,9 +17,18 @@ export function configOf(cmd: Command, overrides: Partial<Config> = {}): Config 
   });
 }
 
+/**
+ * Opens a node. The composition root (storage, services, TAXII …) is loaded here, when a verb needs it, not when
+ * the CLI starts: `entente --help` or `validate` never load the database drivers.
+ */
+export async function openNode(config: Config): Promise<Node> {
+  const { createNode } = await import('../main.js');
+  return createNode(config);
+}
+
 /** Opens the node, runs `fn`, and always closes it. */
 export async function withNode<T>(cmd: Command, fn: (node: Node) => Promise<T>): Promise<T> {
-  const node = await createNode(configOf(cmd));
+  const node = await openNode(configOf(cmd));
   try {
     return await fn(node);
   } finally {

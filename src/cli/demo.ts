@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { EntenteError } from '../core/errors.js';
-import { createNode, packageRoot } from '../main.js';
+import { packageRoot } from '../config.js';
 import { LOCAL_OPERATOR } from '../services/index.js';
-import { configOf } from './context.js';
+import { configOf, openNode } from './context.js';
 import { importFile } from './import.js';
 import { fmt } from './output.js';
 import { portOf, serveUntilSignal, type ServeFlags } from './serve.js';
@@ -39,7 +39,7 @@ export function registerDemoCommand(program: Command): void {
           );
         }
       }
-      const node = await createNode(config);
+      const node = await openNode(config);
       try {
         for (const s of sources) {
           const { report, seconds, collection } = await importFile(node, s.file, {

@@ -4,7 +4,7 @@
  */
 import { Command, CommanderError } from 'commander';
 import { isEntenteError } from '../core/errors.js';
-import { version } from '../main.js';
+import { version } from '../config.js';
 import { EXIT } from './context.js';
 import { registerAuditCommand } from './audit.js';
 import { registerDemoCommand } from './demo.js';

@@ -1,7 +1,7 @@
 /** `entente serve`: run the node's HTTP server until interrupted. */
 import type { Command } from 'commander';
-import { createNode, startServer, type Node } from '../main.js';
-import { configOf } from './context.js';
+import type { Node } from '../main.js';
+import { configOf, openNode } from './context.js';
 
 export interface ServeFlags {
   host?: string;
@@ -9,6 +9,7 @@ export interface ServeFlags {
 }
 
 export async function serveUntilSignal(node: Node): Promise<void> {
+  const { startServer } = await import('../main.js');
   const { app, url } = await startServer(node);
   process.stdout.write(`Entente listening on ${url}  (health: ${url}/health, stats: ${url}/api/stats)\n`);
   await new Promise<void>((resolve) => {
@@ -33,7 +34,7 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'address to listen on (default 127.0.0.1, or $HOST)')
     .option('-p, --port <port>', 'port (default 8080, or $PORT; 0 = any free port)')
     .action(async (flags: ServeFlags, cmd: Command) => {
-      const node = await createNode(configOf(cmd, portOf(flags)));
+      const node = await openNode(configOf(cmd, portOf(flags)));
       try {
         await serveUntilSignal(node);
       } finally {

@@ -1,7 +1,6 @@
 /** `entente validate FILE|-`: check a bundle against STIX 2.1 without storing it. Exit 1 when it has errors. */
 import type { Command } from 'commander';
-import { validateOptions } from '../main.js';
-import { validateStream } from '../services/index.js';
+import { nodeValidateOptions as validateOptions, validateStream } from '../services/index.js';
 import { EXIT } from './context.js';
 import { openInput } from './input.js';
 import { fmt, printProblems } from './output.js';

@@ -10,13 +10,7 @@
 import type { Problem } from '../core/errors.js';
 import type { ScannerLimits } from '../core/json/bundle-scanner.js';
 import { canonicalJson, checkNewVersion, type StixObject } from '../core/stix/index.js';
-import {
-  bodyText,
-  type NewVersion,
-  type Storage,
-  type WriteOutcome,
-  type WritePolicy,
-} from '../storage/index.js';
+import type { NewVersion, Storage, WriteOutcome, WritePolicy } from '../storage/index.js';
 import { prepareFrames, prepareFramesInWorker, prepareVersion, type Frame } from './ingest-pipeline.js';
 import { nodeValidateOptions } from './validation.js';
 export interface ImportOptions {
@@ -73,9 +67,9 @@ export class IngestService {
   /** The policy the store applies when a version meets already-stored ones. */
   readonly policy: WritePolicy = {
     sameContent: (a, b) => canonicalJson(JSON.parse(a)) === canonicalJson(JSON.parse(b)),
-    checkTransition: (bodies, next) => {
+    checkTransition: (bodies, _next, nextBody) => {
       const existing = bodies.map((b) => JSON.parse(b) as StixObject);
-      const problems = checkNewVersion(existing, JSON.parse(bodyText(next)) as StixObject);
+      const problems = checkNewVersion(existing, JSON.parse(nextBody) as StixObject);
       return problems.filter((p) => p.severity === 'error').map((p) => p.message);
     },
   };

@@ -1,7 +1,6 @@
 /** Opens the database named by a URL (`sqlite:PATH`, `sqlite::memory:`, `postgres://…`) and migrates it. */
 import Sqlite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, SqliteDialect, type SqliteDatabase } from 'kysely';
-import pg from 'pg';
 import { EntenteError } from '../core/errors.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
 import { migrationsFor, type DatabaseKind } from './migrations.js';
@@ -92,6 +91,8 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
     sqlite.pragma('journal_size_limit = 67108864');
     db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
   } else {
+    // The PostgreSQL driver is loaded only when a PostgreSQL database is opened (an embedded node never needs it).
+    const { default: pg } = await import('pg');
     // int8 (bigserial) as JS number: sequences stay far below 2^53.
     pg.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: target, max: 10 });

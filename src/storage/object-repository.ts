@@ -57,8 +57,11 @@ export type WriteOutcome =
 export interface WritePolicy {
   /** Whether two bodies with different bytes are the same version content (e.g. canonical JSON equality). */
   sameContent(storedBody: string, newBody: string): boolean;
-  /** Problems with adding `next` given the other versions of the same id (bodies); empty when fine. */
-  checkTransition(existingBodies: readonly string[], next: NewVersion): string[];
+  /**
+   * Problems with adding `next` (whose body as text is `nextBody`) given the other versions of the same id (bodies);
+   * empty when fine.
+   */
+  checkTransition(existingBodies: readonly string[], next: NewVersion, nextBody: string): string[];
 }
 
 export interface StoredEntry {
@@ -217,7 +220,7 @@ export class ObjectRepository {
           const bodies: string[] = [];
           for (const vk of others)
             bodies.push(bodyTextOf(bodiesInBatch.get(key(v.id, vk))) ?? (await this.bodyOf(trx, v.id, vk)));
-          const problems = policy.checkTransition(bodies, v);
+          const problems = policy.checkTransition(bodies, v, bodyText(v));
           if (problems.length > 0) {
             outcomes.push({ status: 'rejected', message: problems.join('; ') });
             continue;
