@@ -587,49 +587,53 @@ export class TaxiiService implements TaxiiBackend {
       const ready = await prepareAt(k);
       prepared.delete(k);
       await yieldToEventLoop(); // let reads in between batches
-      const outcomes: StatusObjectOutcome[] = [];
-      try {
-        const versions: NewVersion[] = [];
-        const versionIdx: number[] = [];
-        part.forEach((o, i) => {
-          const p = ready[i];
-          if (p?.version === undefined) {
-            outcomes.push({
-              idx: o.index,
-              ...guessIdentity(o.bytes),
-              success: false,
-              message: o.refused ?? (p ? refusal(p) : 'refused'),
-            });
-            return;
-          }
-          versions.push(p.version);
-          versionIdx.push(o.index);
-        });
-        const results = await this.storage.objects.writeBatch(collectionId, versions, this.ingest.policy);
-        results.forEach((r, k) => {
-          const v = versions[k]!;
-          const ok = r.status === 'added' || r.status === 'duplicate';
-          outcomes.push({
-            idx: versionIdx[k]!,
-            objectId: v.id,
-            version: v.version ?? (r.status === 'added' ? r.dateAdded : null),
-            success: ok,
-            message: ok ? null : r.message,
+      const refused: StatusObjectOutcome[] = [];
+      const versions: NewVersion[] = [];
+      const versionIdx: number[] = [];
+      part.forEach((o, i) => {
+        const p = ready[i];
+        if (p?.version === undefined) {
+          refused.push({
+            idx: o.index,
+            ...guessIdentity(o.bytes),
+            success: false,
+            message: o.refused ?? (p ? refusal(p) : 'refused'),
           });
-        });
+          return;
+        }
+        versions.push(p.version);
+        versionIdx.push(o.index);
+      });
+      try {
+        // The objects and their outcomes in the status commit together (or not at all).
+        await this.storage.taxii.storeBatch(statusId, collectionId, versions, this.ingest.policy, (results) =>
+          refused.concat(
+            results.map((r, k) => {
+              const v = versions[k]!;
+              const ok = r.status === 'added' || r.status === 'duplicate';
+              return {
+                idx: versionIdx[k]!,
+                objectId: v.id,
+                version: v.version ?? (r.status === 'added' ? r.dateAdded : null),
+                success: ok,
+                message: ok ? null : r.message,
+              };
+            }),
+          ),
+        );
       } catch (err) {
         // The store failed (e.g. the database went away): this batch is not stored; say so, go on.
         this.onBackgroundError(err, { statusId, collectionId });
-        outcomes.length = 0;
-        for (const o of part)
-          outcomes.push({
+        await this.storage.taxii.recordOutcomes(
+          statusId,
+          part.map((o) => ({
             idx: o.index,
             ...guessIdentity(o.bytes),
             success: false,
             message: 'not stored: internal error',
-          });
+          })),
+        );
       }
-      await this.storage.taxii.recordOutcomes(statusId, outcomes);
     }
   }
 

@@ -68,17 +68,18 @@ const systemClock: Clock = () => {
 
 export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
   const { kind, db, sqlite, checkpointer } = await openDatabase(url);
+  const objects = new ObjectRepository(
+    db,
+    kind,
+    options.clock ?? systemClock,
+    sqlite ? sqliteInserter(sqlite) : postgresInserter,
+    checkpointer ? (bytes) => checkpointer.wrote(bytes) : undefined,
+  );
   return {
     kind,
     collections: new CollectionRepository(db),
-    objects: new ObjectRepository(
-      db,
-      kind,
-      options.clock ?? systemClock,
-      sqlite ? sqliteInserter(sqlite) : postgresInserter,
-      checkpointer ? (bytes) => checkpointer.wrote(bytes) : undefined,
-    ),
-    taxii: new TaxiiRepository(db),
+    objects,
+    taxii: new TaxiiRepository(db, objects),
     principals: new PrincipalRepository(db),
     sharing: new SharingRepository(db),
     audit: new AuditRepository(db),

@@ -120,16 +120,23 @@ export class ObjectRepository {
     private readonly committed?: (bytes: number) => void,
   ) {}
 
-  /** Stores a batch in one transaction. Outcomes are in input order. */
+  /**
+   * Stores a batch in one transaction. Outcomes are in input order. `then` (storage-internal: e.g. the TAXII status
+   * of the batch) runs in the same transaction with the outcomes, so it commits or rolls back with the objects.
+   */
   async writeBatch(
     collectionId: string,
     batch: readonly NewVersion[],
     policy: WritePolicy,
+    then?: (trx: Transaction<Database>, outcomes: readonly WriteOutcome[]) => Promise<void>,
   ): Promise<WriteOutcome[]> {
-    if (batch.length === 0) return [];
-    const outcomes = await this.db
-      .transaction()
-      .execute((trx) => this.writeInTransaction(trx, collectionId, batch, policy));
+    if (batch.length === 0 && then === undefined) return [];
+    const outcomes = await this.db.transaction().execute(async (trx) => {
+      const written =
+        batch.length === 0 ? [] : await this.writeInTransaction(trx, collectionId, batch, policy);
+      await then?.(trx, written);
+      return written;
+    });
     this.committed?.(writtenBytes(batch));
     return outcomes;
   }

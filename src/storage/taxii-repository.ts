@@ -2,7 +2,8 @@
  * TAXII reads and bookkeeping: the one query every TAXII read goes through (`queryEntries`), status resources
  * of POSTs, and node-wide settings. Entries are returned in `seq` order, which is `date_added` order.
  */
-import { CompiledQuery, PostgresAdapter, SqliteAdapter, sql, type Kysely } from 'kysely';
+import { CompiledQuery, PostgresAdapter, SqliteAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import type { NewVersion, ObjectRepository, WriteOutcome, WritePolicy } from './object-repository.js';
 import type { Database } from './schema.js';
 import { selectVisiblePage, type Visibility } from './visibility.js';
 
@@ -101,7 +102,11 @@ export class TaxiiRepository {
   private statusRowsCount = 0;
   private readonly outcomeInserts = new Map<number, string>();
 
-  constructor(private readonly db: Kysely<Database>) {
+  constructor(
+    private readonly db: Kysely<Database>,
+    /** Writes the objects of POSTs (`storeBatch`). */
+    private readonly objects?: ObjectRepository,
+  ) {
     const adapter = db.getExecutor().adapter;
     this.kind =
       adapter instanceof SqliteAdapter
@@ -282,27 +287,52 @@ export class TaxiiRepository {
    */
   async recordOutcomes(statusId: string, outcomes: readonly StatusObjectOutcome[]): Promise<void> {
     if (outcomes.length === 0) return;
+    await this.db.transaction().execute((trx) => this.recordIn(trx, statusId, outcomes));
+  }
+
+  /**
+   * Stores a batch of a POST and records its outcomes in the status, in one transaction: the status never says
+   * `success` for an object that is not stored, nor `pending` for one that is. `outcomesOf` turns the write's
+   * outcomes (in `versions` order) into the status rows of the whole batch (refused objects included).
+   */
+  async storeBatch(
+    statusId: string,
+    collectionId: string,
+    versions: readonly NewVersion[],
+    policy: WritePolicy,
+    outcomesOf: (written: readonly WriteOutcome[]) => StatusObjectOutcome[],
+  ): Promise<void> {
+    if (this.objects === undefined) throw new Error('TaxiiRepository.storeBatch needs the object repository');
+    await this.objects.writeBatch(collectionId, versions, policy, (trx, written) =>
+      this.recordIn(trx, statusId, outcomesOf(written)),
+    );
+  }
+
+  private async recordIn(
+    trx: Transaction<Database>,
+    statusId: string,
+    outcomes: readonly StatusObjectOutcome[],
+  ): Promise<void> {
+    if (outcomes.length === 0) return;
     const successes = outcomes.filter((o) => o.success).length;
     const failures = outcomes.length - successes;
-    await this.db.transaction().execute(async (trx) => {
-      for (let i = 0; i < outcomes.length; i += IN_CHUNK) {
-        const chunk = outcomes.slice(i, i + IN_CHUNK);
-        // A statement text per chunk size, built once (and, on SQLite, prepared once): no query building per row.
-        const params: unknown[] = [];
-        for (const o of chunk)
-          params.push(statusId, o.idx, o.objectId, o.version, o.success ? 1 : 0, o.message);
-        await trx.executeQuery(CompiledQuery.raw(this.outcomeInsert(chunk.length), params));
-      }
-      await trx
-        .updateTable('taxii_statuses')
-        .set((eb) => ({
-          success_count: eb('success_count', '+', successes),
-          failure_count: eb('failure_count', '+', failures),
-          pending_count: eb('pending_count', '-', outcomes.length),
-        }))
-        .where('id', '=', statusId)
-        .execute();
-    });
+    for (let i = 0; i < outcomes.length; i += IN_CHUNK) {
+      const chunk = outcomes.slice(i, i + IN_CHUNK);
+      // A statement text per chunk size, built once (and, on SQLite, prepared once): no query building per row.
+      const params: unknown[] = [];
+      for (const o of chunk)
+        params.push(statusId, o.idx, o.objectId, o.version, o.success ? 1 : 0, o.message);
+      await trx.executeQuery(CompiledQuery.raw(this.outcomeInsert(chunk.length), params));
+    }
+    await trx
+      .updateTable('taxii_statuses')
+      .set((eb) => ({
+        success_count: eb('success_count', '+', successes),
+        failure_count: eb('failure_count', '+', failures),
+        pending_count: eb('pending_count', '-', outcomes.length),
+      }))
+      .where('id', '=', statusId)
+      .execute();
   }
 
   /**

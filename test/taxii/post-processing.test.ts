@@ -122,6 +122,52 @@ for (const target of testDatabases) {
       for (const message of failed.values()) expect(message).not.toBe('');
     });
 
+    it('objects and their status outcomes commit together: a batch whose status cannot be written is not stored', async () => {
+      const collection = (await s.node.services.collections.ensure('atomic-status')).id;
+      await s.node.auth.grant('alice', collection, { canRead: true, canWrite: true });
+      const errors: unknown[] = [];
+      const svc = new TaxiiService(s.node.storage, s.node.services.ingest, s.node.auth, s.node.config.taxii, {
+        workerMinObjects: Infinity,
+        onBackgroundError: (err) => errors.push(err),
+      });
+      const objects = s.node.storage.objects;
+      const writeBatch = objects.writeBatch.bind(objects);
+      let batches = 0;
+      // The second batch's status rows fail inside the transaction, after its objects were written in it.
+      objects.writeBatch = (collectionId, batch, policy, then) =>
+        writeBatch(collectionId, batch, policy, async (trx, written) => {
+          await then?.(trx, written);
+          if (++batches === 2) throw new Error('status table unavailable');
+        });
+      try {
+        const posted = Array.from({ length: 1200 }, (_, i) => malware(20_000 + i));
+        const accepted = await svc.addObjects(
+          principal,
+          'api',
+          'atomic-status',
+          chunked(JSON.stringify({ objects: posted })),
+        );
+        await svc.drain();
+        const status = await svc.status(principal, 'api', accepted.id);
+        expect(errors).toHaveLength(1);
+        expect(status).toMatchObject({
+          status: 'complete',
+          success_count: 700,
+          failure_count: 500,
+          pending_count: 0,
+        });
+        expect(new Set(status.failures?.map((f) => f.message))).toEqual(
+          new Set(['not stored: internal error']),
+        );
+        // Exactly the objects the status calls successes are stored; the failed batch left nothing behind.
+        const stored = await s.node.storage.objects.listEntries({ collectionId: collection, limit: 5000 });
+        expect(stored.map((e) => e.id).sort()).toEqual(status.successes!.map((x) => x.id).sort());
+      } finally {
+        objects.writeBatch = writeBatch;
+        await svc.close();
+      }
+    });
+
     it('a GET is answered while a large POST is still being stored', async () => {
       const collection = (await s.node.services.collections.get('reads')).id;
       const client = new TaxiiClient({ credentials: { token } });
