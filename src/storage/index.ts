@@ -79,7 +79,7 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
     kind,
     collections: new CollectionRepository(db),
     objects,
-    taxii: new TaxiiRepository(db, objects),
+    taxii: new TaxiiRepository(db, objects, sqlite),
     principals: new PrincipalRepository(db),
     sharing: new SharingRepository(db),
     audit: new AuditRepository(db),

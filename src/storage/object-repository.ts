@@ -12,7 +12,7 @@ import type { VersionAccess } from '../core/access/facts.js';
 import { accessColumns, afterWrite, collectionDefaultRank, entryAccessColumns } from './access-facts.js';
 import { queryBuilderInserter, type BulkInserter } from './bulk-insert.js';
 import type { Database } from './schema.js';
-import { selectVisiblePage, visibilityFilter, type Visibility } from './visibility.js';
+import { collectionEntries, selectVisiblePage, visibilityFilter, type Visibility } from './visibility.js';
 
 /** A version ready to store: the service has parsed and validated it. */
 export interface NewVersion {
@@ -383,23 +383,7 @@ export class ObjectRepository {
 
   /** Entries of one collection in `seq` order, joined with their bodies. */
   async listEntries(q: EntryQuery, visibility?: Visibility): Promise<StoredEntry[]> {
-    let query = this.db
-      .selectFrom('collection_entries as e')
-      .innerJoin('stix_versions as v', (j) =>
-        j.onRef('v.id', '=', 'e.object_id').onRef('v.version_key', '=', 'e.version_key'),
-      )
-      .select([
-        'e.seq',
-        'e.collection_id',
-        'e.object_id',
-        'e.type',
-        'e.spec_version',
-        'e.version_key',
-        'e.date_added',
-        'v.version',
-        'v.body',
-      ])
-      .where('e.collection_id', '=', q.collectionId);
+    let query = collectionEntries(this.db, q.collectionId).select('v.body');
     if ((q.versions ?? 'last') === 'last') query = query.where('e.is_latest', '=', 1);
     if (q.types && q.types.length > 0) query = query.where('e.type', 'in', [...q.types]);
     if (q.ids && q.ids.length > 0) query = query.where('e.object_id', 'in', [...q.ids]);
@@ -407,7 +391,7 @@ export class ObjectRepository {
     const rows = await selectVisiblePage(this.db, query, visibility, q.limit);
     return rows.map((r) => ({
       seq: Number(r.seq),
-      collectionId: r.collection_id,
+      collectionId: q.collectionId,
       id: r.object_id,
       type: r.type,
       specVersion: r.spec_version,

@@ -3,9 +3,10 @@
  * of POSTs, and node-wide settings. Entries are returned in `seq` order, which is `date_added` order.
  */
 import { CompiledQuery, PostgresAdapter, SqliteAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import type Sqlite from 'better-sqlite3';
 import type { NewVersion, ObjectRepository, WriteOutcome, WritePolicy } from './object-repository.js';
 import type { Database } from './schema.js';
-import { selectVisiblePage, type Visibility } from './visibility.js';
+import { collectionEntries, selectVisiblePage, type Visibility } from './visibility.js';
 
 /** Which versions of each object: any of these (ORed). */
 export interface VersionSelector {
@@ -102,11 +103,17 @@ export class TaxiiRepository {
   private statusRowsCount = 0;
   private readonly outcomeInserts = new Map<number, string>();
 
+  /** SQLite: the generation read as a prepared statement on the connection itself (see `generation`). */
+  private readonly sqliteGeneration: Sqlite.Statement<[], string> | undefined;
+
   constructor(
     private readonly db: Kysely<Database>,
     /** Writes the objects of POSTs (`storeBatch`). */
     private readonly objects?: ObjectRepository,
+    /** The SQLite connection under `db`, if it is SQLite. */
+    sqlite?: Sqlite.Database,
   ) {
+    this.sqliteGeneration = sqlite?.prepare<[], string>(SQLITE_GENERATION.sql).pluck();
     const adapter = db.getExecutor().adapter;
     this.kind =
       adapter instanceof SqliteAdapter
@@ -125,6 +132,18 @@ export class TaxiiRepository {
    * to an earlier value. Concurrent callers share one database read, never one that started before they called.
    */
   generation(): Promise<string | undefined> {
+    // SQLite: read at once on the connection, without waiting for the query builder's turn on it (about 5 µs, where
+    // the same statement queued through Kysely cost a fifth of a cached TAXII read). A read while this connection
+    // is inside a write transaction counts that transaction's changes so far; every query that could be cached
+    // under it waits for the transaction to end, and any later change moves `total_changes()` on — so a page read
+    // under this generation is still exactly what the database holds while the generation is unchanged.
+    if (this.sqliteGeneration !== undefined) {
+      try {
+        return Promise.resolve(this.sqliteGeneration.get());
+      } catch {
+        // The connection is busy with a streamed read (none today): take the query builder's turn instead.
+      }
+    }
     if (this.kind === undefined) return Promise.resolve(undefined);
     if (this.generationRunning === undefined) return this.startGeneration();
     // A read is under way, but it may have started before this call: share the next one, started after it.
@@ -200,21 +219,7 @@ export class TaxiiRepository {
   }
 
   private async runQueryEntries(q: TaxiiEntryQuery, visibility?: Visibility): Promise<TaxiiEntry[]> {
-    let query = this.db
-      .selectFrom('collection_entries as e')
-      .innerJoin('stix_versions as v', (j) =>
-        j.onRef('v.id', '=', 'e.object_id').onRef('v.version_key', '=', 'e.version_key'),
-      )
-      .select([
-        'e.seq',
-        'e.object_id',
-        'e.type',
-        'e.spec_version',
-        'e.version_key',
-        'e.date_added',
-        'v.version',
-      ])
-      .where('e.collection_id', '=', q.collectionId);
+    let query = collectionEntries(this.db, q.collectionId);
     if (q.withBody) query = query.select('v.body');
     if (q.ids && q.ids.length > 0) query = query.where('e.object_id', 'in', [...q.ids]);
     if (q.types && q.types.length > 0) query = query.where('e.type', 'in', [...q.types]);

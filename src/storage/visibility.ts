@@ -89,6 +89,29 @@ export type EntriesWithVersions = Database & {
 };
 
 /**
+ * Entries of one collection joined with their stored versions, selecting what every entry read returns (the entry's
+ * place, object, type, spec version, version key and date added, and the version as written): the base that
+ * `ObjectRepository.listEntries` and the TAXII read (`TaxiiRepository.queryEntries`) filter and page.
+ */
+export function collectionEntries(db: Kysely<Database>, collectionId: string) {
+  return db
+    .selectFrom('collection_entries as e')
+    .innerJoin('stix_versions as v', (j) =>
+      j.onRef('v.id', '=', 'e.object_id').onRef('v.version_key', '=', 'e.version_key'),
+    )
+    .select([
+      'e.seq',
+      'e.object_id',
+      'e.type',
+      'e.spec_version',
+      'e.version_key',
+      'e.date_added',
+      'v.version',
+    ])
+    .where('e.collection_id', '=', collectionId);
+}
+
+/**
  * The audience keys (see migration 005) of every entry `vis` may possibly see: a superset, checked row by row by
  * the full condition. Author rows are found through the author index instead.
  */
