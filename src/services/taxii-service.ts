@@ -118,7 +118,10 @@ export class TaxiiService implements TaxiiBackend {
     this.workerMinObjects = options.workerMinObjects ?? WORKER_MIN_OBJECTS;
   }
 
+  /** The first step of every request: who is asking. */
   authenticate(authorization: string | undefined): Promise<Principal> {
+    // A new request: what it reads must be read after it arrived (see TaxiiRepository.generation).
+    this.storage.taxii.requestArrived();
     return this.auth.authenticate(authorization);
   }
 

@@ -8,6 +8,7 @@
  */
 import type Sqlite from 'better-sqlite3';
 import type { BulkInserter, EntryRow, MarkingRefRow, StoredLookup, VersionRow } from './bulk-insert.js';
+import type { WriteSignal } from './database.js';
 
 type Param = string | number | bigint | Buffer | null;
 
@@ -15,7 +16,7 @@ type Param = string | number | bigint | Buffer | null;
 const asBuffer = (bytes: Uint8Array): Buffer =>
   Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 
-export function sqliteInserter(sqlite: Sqlite.Database): BulkInserter {
+export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): BulkInserter {
   let statements:
     | {
         version: Sqlite.Statement<Param[]>;
@@ -67,6 +68,7 @@ export function sqliteInserter(sqlite: Sqlite.Database): BulkInserter {
     },
     insertVersions(_trx, rows: readonly VersionRow[]) {
       const { version } = prepared();
+      writes?.fire();
       for (const r of rows)
         version.run(
           r.id,
@@ -90,6 +92,7 @@ export function sqliteInserter(sqlite: Sqlite.Database): BulkInserter {
     },
     insertEntries(_trx, rows: readonly EntryRow[]) {
       const { entry } = prepared();
+      writes?.fire();
       const seqs: number[] = new Array<number>(rows.length);
       for (let i = 0; i < rows.length; i++) {
         const r = rows[i]!;
@@ -111,6 +114,7 @@ export function sqliteInserter(sqlite: Sqlite.Database): BulkInserter {
     },
     insertMarkingRefs(_trx, rows: readonly MarkingRefRow[]) {
       const { ref } = prepared();
+      writes?.fire();
       for (const r of rows) ref.run(r.id, r.version_key, r.marking_ref);
       return Promise.resolve();
     },

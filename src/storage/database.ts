@@ -11,6 +11,8 @@ export interface OpenedDatabase {
   readonly db: Kysely<Database>;
   /** The SQLite connection under `db` (the same one: statements on it join `db`'s open transaction). */
   readonly sqlite?: Sqlite.Database;
+  /** Fired when a statement that may write runs on `sqlite` through `db` (writes on `sqlite` directly fire it too). */
+  readonly writes?: WriteSignal;
   /** Background WAL checkpoints of a SQLite file (absent for in-memory databases and PostgreSQL). */
   readonly checkpointer?: BackgroundCheckpointer;
 }
@@ -41,13 +43,45 @@ export function redactUrl(url: string): string {
 const STATEMENT_CACHE_SIZE = 256;
 
 /**
+ * Told whenever a statement that may change data runs on the SQLite connection, so that what is derived from
+ * reading it (the TAXII generation of this turn of the event loop) is read again after a write.
+ */
+export class WriteSignal {
+  private readonly listeners: (() => void)[] = [];
+  subscribe(listener: () => void): void {
+    this.listeners.push(listener);
+  }
+  fire(): void {
+    for (const listener of this.listeners) listener();
+  }
+}
+
+type CachedStatement = ReturnType<SqliteDatabase['prepare']> & { readonly raw: Sqlite.Statement };
+
+/**
  * The SQLite handle as Kysely's dialect sees it, with prepared statements reused by SQL text. Kysely prepares every
  * query anew, and `prepare` of the visibility-filtered page query costs more than running it. Statements are
  * reusable with new parameters; one still iterating (a stream) is never handed out twice: a fresh one is
- * prepared instead. SQLite re-prepares a cached statement by itself after a schema change.
+ * prepared instead. SQLite re-prepares a cached statement by itself after a schema change. A statement that may
+ * write fires `writes` as it runs.
  */
-function cachingStatements(sqlite: Sqlite.Database): SqliteDatabase {
-  const cache = new Map<string, Sqlite.Statement>();
+function cachingStatements(sqlite: Sqlite.Database, writes: WriteSignal): SqliteDatabase {
+  const cache = new Map<string, CachedStatement>();
+  const wrap = (raw: Sqlite.Statement): CachedStatement => ({
+    raw,
+    reader: raw.reader,
+    all(parameters) {
+      if (!raw.readonly) writes.fire(); // e.g. insert … returning
+      return raw.all(parameters);
+    },
+    run(parameters) {
+      if (!raw.readonly) writes.fire();
+      return raw.run(parameters);
+    },
+    iterate(parameters) {
+      return raw.iterate(parameters);
+    },
+  });
   return {
     close: () => {
       cache.clear();
@@ -55,13 +89,13 @@ function cachingStatements(sqlite: Sqlite.Database): SqliteDatabase {
     },
     prepare(text: string) {
       const hit = cache.get(text);
-      if (hit !== undefined && !hit.busy) {
+      if (hit !== undefined && !hit.raw.busy) {
         // Move to the most recent end.
         cache.delete(text);
         cache.set(text, hit);
         return hit;
       }
-      const stmt = sqlite.prepare(text);
+      const stmt = wrap(sqlite.prepare(text));
       if (hit === undefined) {
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
         cache.set(text, stmt);
@@ -75,8 +109,10 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
   const { kind, target } = parseDatabaseUrl(url);
   let db: Kysely<Database>;
   let sqlite: Sqlite.Database | undefined;
+  let writes: WriteSignal | undefined;
   if (kind === 'sqlite') {
     sqlite = new Sqlite(target);
+    writes = new WriteSignal();
     // 16 KiB pages: STIX bodies are often several KiB; smaller pages spill them into overflow chains (2-3x slower import).
     sqlite.pragma('page_size = 16384');
     sqlite.pragma('journal_mode = WAL');
@@ -89,7 +125,7 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
     // The WAL is truncated back to 64 MiB after each checkpoint.
     sqlite.pragma('wal_autocheckpoint = 10000');
     sqlite.pragma('journal_size_limit = 67108864');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite) }) });
+    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite, writes) }) });
   } else {
     // The PostgreSQL driver is loaded only when a PostgreSQL database is opened (an embedded node never needs it).
     const { default: pg } = await import('pg');
@@ -115,6 +151,6 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
   if (!sqlite) return { kind, db };
   const inMemory = target === ':memory:' || target.startsWith('file::memory:');
   return inMemory
-    ? { kind, db, sqlite }
-    : { kind, db, sqlite, checkpointer: new BackgroundCheckpointer(target) };
+    ? { kind, db, sqlite, writes }
+    : { kind, db, sqlite, writes, checkpointer: new BackgroundCheckpointer(target) };
 }

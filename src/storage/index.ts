@@ -67,19 +67,19 @@ const systemClock: Clock = () => {
 };
 
 export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
-  const { kind, db, sqlite, checkpointer } = await openDatabase(url);
+  const { kind, db, sqlite, writes, checkpointer } = await openDatabase(url);
   const objects = new ObjectRepository(
     db,
     kind,
     options.clock ?? systemClock,
-    sqlite ? sqliteInserter(sqlite) : postgresInserter,
+    sqlite ? sqliteInserter(sqlite, writes) : postgresInserter,
     checkpointer ? (bytes) => checkpointer.wrote(bytes) : undefined,
   );
   return {
     kind,
     collections: new CollectionRepository(db),
     objects,
-    taxii: new TaxiiRepository(db, objects, sqlite),
+    taxii: new TaxiiRepository(db, objects, sqlite, writes),
     principals: new PrincipalRepository(db),
     sharing: new SharingRepository(db),
     audit: new AuditRepository(db),

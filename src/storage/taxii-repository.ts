@@ -4,6 +4,7 @@
  */
 import { CompiledQuery, PostgresAdapter, SqliteAdapter, sql, type Kysely, type Transaction } from 'kysely';
 import type Sqlite from 'better-sqlite3';
+import type { WriteSignal } from './database.js';
 import type { NewVersion, ObjectRepository, WriteOutcome, WritePolicy } from './object-repository.js';
 import type { Database } from './schema.js';
 import { collectionEntries, selectVisiblePage, type Visibility } from './visibility.js';
@@ -105,15 +106,27 @@ export class TaxiiRepository {
 
   /** SQLite: the generation read as a prepared statement on the connection itself (see `generation`). */
   private readonly sqliteGeneration: Sqlite.Statement<[], string> | undefined;
+  /** The generation read in this turn of the event loop (SQLite). */
+  private turnGeneration: string | undefined;
+  private readonly endTurn = (): void => {
+    this.turnGeneration = undefined;
+  };
+
+  /** A request has arrived: the next `generation()` reads the database again (see there). */
+  requestArrived(): void {
+    this.turnGeneration = undefined;
+  }
 
   constructor(
     private readonly db: Kysely<Database>,
     /** Writes the objects of POSTs (`storeBatch`). */
     private readonly objects?: ObjectRepository,
-    /** The SQLite connection under `db`, if it is SQLite. */
+    /** The SQLite connection under `db`, if it is SQLite, and the signal of writes on it. */
     sqlite?: Sqlite.Database,
+    writes?: WriteSignal,
   ) {
     this.sqliteGeneration = sqlite?.prepare<[], string>(SQLITE_GENERATION.sql).pluck();
+    writes?.subscribe(this.endTurn);
     const adapter = db.getExecutor().adapter;
     this.kind =
       adapter instanceof SqliteAdapter
@@ -137,9 +150,18 @@ export class TaxiiRepository {
     // is inside a write transaction counts that transaction's changes so far; every query that could be cached
     // under it waits for the transaction to end, and any later change moves `total_changes()` on — so a page read
     // under this generation is still exactly what the database holds while the generation is unchanged.
+    //
+    // One read serves every caller until the next request arrives (`requestArrived`), a statement that may write
+    // runs on this connection, or the event loop's next check phase (`setImmediate`), whichever comes first. So a
+    // request is always answered from a read taken after it arrived, with nothing this process wrote since missed
+    // — what a fresh read would give — for one read per request instead of three (token, permissions, page).
     if (this.sqliteGeneration !== undefined) {
+      if (this.turnGeneration !== undefined) return Promise.resolve(this.turnGeneration);
       try {
-        return Promise.resolve(this.sqliteGeneration.get());
+        const g = this.sqliteGeneration.get();
+        this.turnGeneration = g;
+        setImmediate(this.endTurn);
+        return Promise.resolve(g);
       } catch {
         // The connection is busy with a streamed read (none today): take the query builder's turn instead.
       }

@@ -13,7 +13,10 @@ import {
   type Visibility,
   type WritePolicy,
 } from '../../src/storage/index.js';
+import { LOCAL_OPERATOR } from '../../src/services/index.js';
+import { TaxiiClient } from '../../src/taxii/client.js';
 import { testDatabases } from '../support/databases.js';
+import { startTaxii } from '../e2e/taxii-support.js';
 
 const trustAll: WritePolicy = { sameContent: (a, b) => a === b, checkTransition: () => [] };
 
@@ -92,12 +95,13 @@ for (const target of testDatabases) {
       expect(await a.taxii.queryEntries(latest('c'))).toHaveLength(2);
     });
 
-    it('a write by another connection (e.g. a CLI import) is seen by the next read', async () => {
+    it('a write by another connection (e.g. a CLI import) is seen by the next request', async () => {
       const { url, a } = await setup();
       await a.objects.writeBatch('c', [indicator(1)], trustAll);
       expect(await a.taxii.queryEntries(latest('c'))).toHaveLength(1);
       const b = await open(url);
       await b.objects.writeBatch('c', [indicator(2), indicator(3)], trustAll);
+      a.taxii.requestArrived();
       expect((await a.taxii.queryEntries(latest('c'))).map((e) => e.id)).toEqual([
         indicator(1).id,
         indicator(2).id,
@@ -134,7 +138,55 @@ for (const target of testDatabases) {
       expect(g2).not.toBe(g1);
       const b = await open(url);
       await b.objects.writeBatch('c', [indicator(2)], trustAll);
+      a.taxii.requestArrived();
       expect(await a.taxii.generation()).not.toBe(g2);
+    });
+
+    it("another connection's commit is seen from the next request or the next turn of the event loop", async () => {
+      const { url, a } = await setup();
+      const b = await open(url);
+      // Written here (SQLite, in-process or PostgreSQL): the next read sees it at once.
+      const g1 = await a.taxii.generation();
+      await a.objects.writeBatch('c', [indicator(1)], trustAll);
+      const g2 = await a.taxii.generation();
+      expect(g2).not.toBe(g1);
+      // Written by another connection: seen once a request arrives ...
+      await b.objects.writeBatch('c', [indicator(2)], trustAll);
+      a.taxii.requestArrived();
+      const g3 = await a.taxii.generation();
+      expect(g3).not.toBe(g2);
+      // ... or the event loop has turned.
+      await b.objects.writeBatch('c', [indicator(3)], trustAll);
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(await a.taxii.generation()).not.toBe(g3);
+      expect(await a.taxii.queryEntries(latest('c'))).toHaveLength(3);
+    });
+  });
+}
+
+for (const target of testDatabases) {
+  describe.skipIf(!target.available)(`TAXII reads over HTTP next to another writer on ${target.name}`, () => {
+    it('a GET right after another connection commits (e.g. `entente import` beside `entente serve`) sees it', async () => {
+      const url = await target.fresh();
+      const s = await startTaxii(url);
+      const other = await openStorage(url);
+      try {
+        const collection = await s.node.services.collections.ensure('beside');
+        const org = await s.node.services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Reader Org' });
+        await s.node.auth.createUser({ name: 'r', roles: ['reader'], organizationId: org.id });
+        await s.node.auth.grant('r', collection.id, { canRead: true, canWrite: false });
+        const { token } = await s.node.auth.createToken('r', 't');
+        const client = new TaxiiClient({ credentials: { token } });
+        await s.node.storage.objects.writeBatch(collection.id, [indicator(1)], trustAll);
+        // Twice, so the page is cached; then the other connection writes, and the very next GET must see it.
+        for (let i = 0; i < 2; i++)
+          expect((await client.getObjects(s.root, collection.id, {})).items).toHaveLength(1);
+        await other.objects.writeBatch(collection.id, [indicator(2)], trustAll);
+        expect((await client.getObjects(s.root, collection.id, {})).items).toHaveLength(2);
+      } finally {
+        await other.close();
+        await s.stop();
+      }
     });
   });
 }
