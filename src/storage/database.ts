@@ -125,7 +125,9 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
     // The WAL is truncated back to 64 MiB after each checkpoint.
     sqlite.pragma('wal_autocheckpoint = 10000');
     sqlite.pragma('journal_size_limit = 67108864');
-    db = new Kysely<Database>({ dialect: new SqliteDialect({ database: cachingStatements(sqlite, writes) }) });
+    db = new Kysely<Database>({
+      dialect: new SqliteDialect({ database: cachingStatements(sqlite, writes) }),
+    });
   } else {
     // The PostgreSQL driver is loaded only when a PostgreSQL database is opened (an embedded node never needs it).
     const { default: pg } = await import('pg');
