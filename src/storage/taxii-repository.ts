@@ -103,6 +103,8 @@ export class TaxiiRepository {
   private readonly statusRows = new Map<string, StatusObjectOutcome[]>();
   private statusRowsCount = 0;
   private readonly outcomeInserts = new Map<number, string>();
+  /** Page queries under way, by generation and query (see `queryEntries`). */
+  private readonly inFlight = new Map<string, Promise<TaxiiEntry[]>>();
 
   /** SQLite: the generation read as a prepared statement on the connection itself (see `generation`). */
   private readonly sqliteGeneration: Sqlite.Statement<[], string> | undefined;
@@ -220,7 +222,14 @@ export class TaxiiRepository {
       this.pages.set(key, hit);
       return hit.rows;
     }
-    const rows = await this.runQueryEntries(q, visibility);
+    // Concurrent misses of the same read under the same generation share one query (after a write, every client
+    // polling the same page would otherwise run it at once).
+    const flightKey = `${generation}\n${key}`;
+    const flying = this.inFlight.get(flightKey);
+    if (flying) return flying;
+    const run = this.runQueryEntries(q, visibility).finally(() => this.inFlight.delete(flightKey));
+    this.inFlight.set(flightKey, run);
+    const rows = await run;
     // Stored under the generation seen before the query: if anything changed meanwhile, it is never served.
     if (generation !== undefined && this.pagesGeneration === generation) {
       const chars = rows.reduce((n, r) => n + r.body.length + 200, 0);

@@ -4,7 +4,7 @@
  * running server), and the SQLite statement cache keeps working across schema-independent reuse.
  */
 import { createHash } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   openStorage,
   type NewVersion,
@@ -85,6 +85,21 @@ for (const target of testDatabases) {
       const again = await a.taxii.queryEntries(latest('c'));
       expect(again.map((e) => e.id)).toEqual(first.map((e) => e.id));
       expect(again).toHaveLength(2);
+    });
+
+    it('concurrent misses of the same page run one query and get the same rows', async () => {
+      const { a } = await setup();
+      await a.objects.writeBatch('c', [indicator(1), indicator(2)], trustAll);
+      const run = vi.spyOn(
+        a.taxii as unknown as { runQueryEntries: () => Promise<unknown> },
+        'runQueryEntries',
+      );
+      const pages = await Promise.all(Array.from({ length: 8 }, () => a.taxii.queryEntries(latest('c'))));
+      expect(run).toHaveBeenCalledTimes(1);
+      for (const p of pages) expect(p).toBe(pages[0]);
+      // Another query is not shared.
+      await a.taxii.queryEntries({ ...latest('c'), limit: 5 });
+      expect(run).toHaveBeenCalledTimes(2);
     });
 
     it('a write through the same connection is seen by the next read', async () => {
