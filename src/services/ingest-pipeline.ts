@@ -212,6 +212,7 @@ export function prepareVersion(
       rawHash: bytes[0] === 0xef ? hash('sha256', text, 'base64') : hash('sha256', bytes, 'base64'),
       body: bytes[0] === 0xef ? text : bytes,
       access: accessOf(obj),
+      sharingGroupId: undefined,
     },
   };
 }
@@ -405,7 +406,7 @@ export class ObjectPreparer {
           results.map((r, k): PreparedObject =>
             r.version === undefined
               ? { problems: r.problems }
-              : { problems: r.problems, version: { ...r.version, body: objects[k]!.bytes } },
+              : { problems: r.problems, version: withBody(r.version, objects[k]!.bytes) },
           ),
         );
       this.pending.set(id, { resolve: withBodies, reject });
@@ -494,8 +495,12 @@ export function prepareObjectBatch(m: ToObjectWorker, options: ValidateOptions):
   return results;
 }
 
-/** `v` with another body (an explicit literal: a spread of a dozen properties costs more, a thousand times a frame). */
-function withBody(v: NewVersion, body: Uint8Array): NewVersion {
+/**
+ * `v` with another body. An explicit literal, in `prepareVersion`'s property order: every version the pipeline
+ * hands to the writer then has one object shape, which keeps the writer's property reads monomorphic (a spread
+ * put `body` last).
+ */
+function withBody(v: Omit<NewVersion, 'body'>, body: Uint8Array): NewVersion {
   return {
     id: v.id,
     type: v.type,
