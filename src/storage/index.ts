@@ -11,6 +11,7 @@ import { PrincipalRepository } from './principal-repository.js';
 import { TaxiiRepository } from './taxii-repository.js';
 import { postgresInserter } from './bulk-postgres.js';
 import { sqliteInserter } from './bulk-sqlite.js';
+import { PostgresStatistics } from './postgres-statistics.js';
 import { AuditRepository } from './audit-repository.js';
 import { SharingRepository } from './sharing-repository.js';
 
@@ -68,12 +69,17 @@ const systemClock: Clock = () => {
 
 export async function openStorage(url: string, options: StorageOptions = {}): Promise<Storage> {
   const { kind, db, sqlite, writes, checkpointer } = await openDatabase(url);
+  const statistics = kind === 'postgres' ? new PostgresStatistics(db) : undefined;
   const objects = new ObjectRepository(
     db,
     kind,
     options.clock ?? systemClock,
     sqlite ? sqliteInserter(sqlite, writes) : postgresInserter,
-    checkpointer ? (bytes) => checkpointer.wrote(bytes) : undefined,
+    checkpointer
+      ? (bytes) => checkpointer.wrote(bytes)
+      : statistics
+        ? (_bytes, versions) => statistics.wrote(versions)
+        : undefined,
   );
   return {
     kind,
@@ -86,6 +92,7 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
     close: async () => {
       // The checkpointer's connection goes first, so that the writer's close runs the final checkpoint.
       await checkpointer?.close();
+      await statistics?.close();
       await db.destroy();
     },
   };

@@ -116,8 +116,11 @@ export class ObjectRepository {
     private readonly kind: DatabaseKind,
     private readonly clock: Clock,
     private readonly inserter: BulkInserter = queryBuilderInserter,
-    /** Told after each committed write, with roughly how many bytes it stored (background checkpoints). */
-    private readonly committed?: (bytes: number) => void,
+    /**
+     * Told after each committed write, with roughly how many bytes it stored and how many versions it was given
+     * (background checkpoints, planner statistics).
+     */
+    private readonly committed?: (bytes: number, versions: number) => void,
   ) {}
 
   /**
@@ -137,7 +140,7 @@ export class ObjectRepository {
       await then?.(trx, written);
       return written;
     });
-    this.committed?.(writtenBytes(batch));
+    this.committed?.(writtenBytes(batch), batch.length);
     return outcomes;
   }
 
@@ -152,13 +155,15 @@ export class ObjectRepository {
     ) => Promise<T>,
   ): Promise<T> {
     let bytes = 0;
+    let versions = 0;
     const result = await this.db.transaction().execute((trx) =>
       fn((c, b, p) => {
         bytes += writtenBytes(b);
+        versions += b.length;
         return this.writeInTransaction(trx, c, b, p);
       }),
     );
-    this.committed?.(bytes);
+    this.committed?.(bytes, versions);
     return result;
   }
 
