@@ -23,15 +23,16 @@ import { CursorSigner, type CursorContext } from '../taxii/cursor.js';
 import { STIX_MEDIA_TYPE } from '../taxii/media.js';
 import { isStixId, type TaxiiFilter, type VersionMatch } from '../taxii/query.js';
 import type { Status, StatusDetails, TaxiiCollection } from '../taxii/types.js';
-import type {
-  Collection,
-  NewVersion,
-  StatusObjectOutcome,
-  Storage,
-  TaxiiEntry,
-  TaxiiEntryQuery,
-  VersionSelector,
-  Visibility,
+import {
+  StatusGivenUp,
+  type Collection,
+  type NewVersion,
+  type StatusObjectOutcome,
+  type Storage,
+  type TaxiiEntry,
+  type TaxiiEntryQuery,
+  type VersionSelector,
+  type Visibility,
 } from '../storage/index.js';
 import type { AuditService } from './audit-service.js';
 import type { AuthService, CollectionAccess } from './auth-service.js';
@@ -45,6 +46,9 @@ const WRITE_BATCH = 500;
 const WORKER_MIN_OBJECTS = 200;
 /** Batches prepared ahead on the worker while the current one is written. */
 const PREPARE_AHEAD = 2;
+/** How often the statuses this process is storing get a heartbeat, and after how long without one they are given up. */
+const HEARTBEAT_MS = 10_000;
+const STATUS_STALE_MS = 120_000;
 /** Distinct cursor contexts (callers, filters) remembered per result of `queryEntries`. */
 const BUILT_PAGES_MAX = 64;
 /** How long a looked-up collection is reused (collections are never deleted; only their title may change). */
@@ -88,6 +92,9 @@ interface PendingObject {
 export class TaxiiService implements TaxiiBackend {
   private signer: Promise<CursorSigner> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Statuses whose objects this process is storing, and the timer that keeps their heartbeat. */
+  private readonly storing = new Set<string>();
+  private heartbeatTimer: NodeJS.Timeout | undefined;
   /** Prepares the objects of large POSTs off the event loop; one worker for the service, kept warm while used. */
   private readonly preparer = new ObjectPreparer();
   private readonly workerMinObjects: number;
@@ -347,9 +354,10 @@ export class TaxiiService implements TaxiiBackend {
       requestTimestamp,
     );
     if (objects.length > 0) {
-      const work = this.store(id, collection.id, objects).catch((err: unknown) =>
-        this.onBackgroundError(err, { statusId: id, collectionId: collection.id }),
-      );
+      this.beating(id, true);
+      const work = this.store(id, collection.id, objects)
+        .catch((err: unknown) => this.onBackgroundError(err, { statusId: id, collectionId: collection.id }))
+        .finally(() => this.beating(id, false));
       this.inFlight.add(work);
       void work.finally(() => this.inFlight.delete(work));
     }
@@ -364,8 +372,33 @@ export class TaxiiService implements TaxiiBackend {
     };
   }
 
+  /**
+   * Keeps the heartbeat of the statuses this process is storing (migration 008): every HEARTBEAT_MS while any is
+   * in flight, so that a status whose process stopped can be told from one still being worked on.
+   */
+  private beating(statusId: string, on: boolean): void {
+    if (on) this.storing.add(statusId);
+    else this.storing.delete(statusId);
+    if (this.storing.size > 0 && this.heartbeatTimer === undefined) {
+      this.heartbeatTimer = setInterval(() => {
+        this.storage.taxii
+          .heartbeat([...this.storing], this.now().toISOString())
+          .catch((err: unknown) => this.onBackgroundError(err, { heartbeat: this.storing.size }));
+      }, HEARTBEAT_MS);
+      this.heartbeatTimer.unref();
+    } else if (this.storing.size === 0 && this.heartbeatTimer !== undefined) {
+      clearInterval(this.heartbeatTimer);
+      this.heartbeatTimer = undefined;
+    }
+  }
+
   async status(principal: Principal, _root: string, statusId: string): Promise<Status> {
-    const s = await this.storage.taxii.getStatus(statusId, this.now().toISOString());
+    const now = this.now();
+    const s = await this.storage.taxii.getStatus(
+      statusId,
+      now.toISOString(),
+      new Date(now.getTime() - STATUS_STALE_MS).toISOString(),
+    );
     if (!s || (s.principalId !== principal.id && !principal.roles.includes('admin')))
       throw notFound(`no status ${statusId}`);
     const details = (ok: boolean): StatusDetails[] =>
@@ -609,22 +642,34 @@ export class TaxiiService implements TaxiiBackend {
       });
       try {
         // The objects and their outcomes in the status commit together (or not at all).
-        await this.storage.taxii.storeBatch(statusId, collectionId, versions, this.ingest.policy, (results) =>
-          refused.concat(
-            results.map((r, k) => {
-              const v = versions[k]!;
-              const ok = r.status === 'added' || r.status === 'duplicate';
-              return {
-                idx: versionIdx[k]!,
-                objectId: v.id,
-                version: v.version ?? (r.status === 'added' ? r.dateAdded : null),
-                success: ok,
-                message: ok ? null : r.message,
-              };
-            }),
-          ),
+        await this.storage.taxii.storeBatch(
+          statusId,
+          collectionId,
+          versions,
+          this.ingest.policy,
+          (results) =>
+            refused.concat(
+              results.map((r, k) => {
+                const v = versions[k]!;
+                const ok = r.status === 'added' || r.status === 'duplicate';
+                return {
+                  idx: versionIdx[k]!,
+                  objectId: v.id,
+                  version: v.version ?? (r.status === 'added' ? r.dateAdded : null),
+                  success: ok,
+                  message: ok ? null : r.message,
+                };
+              }),
+            ),
+          this.now().toISOString(),
         );
       } catch (err) {
+        // Given up (this process was taken for stopped: no heartbeat for STATUS_STALE_MS): the rest of the POST
+        // is already reported as failed, so nothing more of it may be stored.
+        if (err instanceof StatusGivenUp) {
+          this.onBackgroundError(err, { statusId, collectionId, notStored: objects.length - part[0]!.index });
+          return;
+        }
         // The store failed (e.g. the database went away): this batch is not stored; say so, go on.
         this.onBackgroundError(err, { statusId, collectionId });
         await this.storage.taxii.recordOutcomes(
@@ -635,6 +680,7 @@ export class TaxiiService implements TaxiiBackend {
             success: false,
             message: 'not stored: internal error',
           })),
+          this.now().toISOString(),
         );
       }
     }

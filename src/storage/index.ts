@@ -19,6 +19,7 @@ export { parseDatabaseUrl, redactUrl } from './database.js';
 export type { DatabaseKind } from './migrations.js';
 export type { Collection } from './collection-repository.js';
 export { bodyText, formatMicros } from './object-repository.js';
+export { StatusGivenUp } from './taxii-repository.js';
 export type {
   Clock,
   EntryQuery,

@@ -3,6 +3,7 @@ import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
 import { leanIndexesMigration } from './lean-indexes-migration.js';
 import { postgresBulkMigration } from './postgres-migration.js';
 import { audienceMigration, sharingIndexesMigration, sharingMigration } from './sharing-migration.js';
+import { statusHeartbeatMigration } from './status-heartbeat-migration.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -149,5 +150,6 @@ export const migrationsFor = (dialect: DatabaseKind): MigrationProvider => ({
       '005_sharing_audience': m005,
       '006_lean_indexes': leanIndexesMigration(dialect),
       '007_postgres_bulk': postgresBulkMigration(dialect),
+      '008_status_heartbeat': statusHeartbeatMigration,
     }),
 });

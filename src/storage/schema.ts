@@ -74,6 +74,8 @@ export interface TaxiiStatusTable {
   failure_count: number;
   pending_count: number;
   expires_at: string;
+  /** When the process storing it last showed it is alive (migration 008); null: read as `request_timestamp`. */
+  heartbeat_at: string | null;
 }
 
 /** One object of a TAXII POST, once processed: success or failure with a message. */

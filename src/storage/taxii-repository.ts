@@ -78,6 +78,14 @@ export interface StoredStatus {
 }
 
 const IN_CHUNK = 500;
+
+/** A POST's status was given up (its process was taken for stopped): the batch must not be stored. */
+export class StatusGivenUp extends Error {
+  constructor(readonly statusId: string) {
+    super(`status ${statusId} was given up: its pending objects are reported as failed`);
+    this.name = 'StatusGivenUp';
+  }
+}
 /** Outcome rows of statuses kept in memory by `getStatus`, in all. */
 const STATUS_ROWS_MAX = 200_000;
 /** Pages kept by `queryEntries`, and their total body size; least recently used dropped first. */
@@ -312,6 +320,7 @@ export class TaxiiRepository {
         failure_count: 0,
         pending_count: s.total,
         expires_at: s.expiresAt,
+        heartbeat_at: now,
       })
       .execute();
   }
@@ -321,15 +330,32 @@ export class TaxiiRepository {
    * batch by batch in `idx` order (each batch one contiguous range of indexes), so the recorded ones are always the
    * first `success + failure` — which lets `getStatus` read only what is new since it last looked.
    */
-  async recordOutcomes(statusId: string, outcomes: readonly StatusObjectOutcome[]): Promise<void> {
+  async recordOutcomes(
+    statusId: string,
+    outcomes: readonly StatusObjectOutcome[],
+    now: string,
+  ): Promise<void> {
     if (outcomes.length === 0) return;
-    await this.db.transaction().execute((trx) => this.recordIn(trx, statusId, outcomes));
+    await this.db.transaction().execute((trx) => this.recordIn(trx, statusId, outcomes, now));
+  }
+
+  /** The process storing these statuses is alive (see migration 008). */
+  async heartbeat(statusIds: readonly string[], now: string): Promise<void> {
+    for (let i = 0; i < statusIds.length; i += IN_CHUNK)
+      await this.db
+        .updateTable('taxii_statuses')
+        .set({ heartbeat_at: now })
+        .where('id', 'in', statusIds.slice(i, i + IN_CHUNK))
+        .where('pending_count', '>', 0)
+        .execute();
   }
 
   /**
    * Stores a batch of a POST and records its outcomes in the status, in one transaction: the status never says
    * `success` for an object that is not stored, nor `pending` for one that is. `outcomesOf` turns the write's
-   * outcomes (in `versions` order) into the status rows of the whole batch (refused objects included).
+   * outcomes (in `versions` order) into the status rows of the whole batch (refused objects included). If the
+   * status was given up meanwhile (`getStatus`: no heartbeat for too long), nothing is stored and this throws
+   * `StatusGivenUp`: its objects are already reported as failures.
    */
   async storeBatch(
     statusId: string,
@@ -337,10 +363,11 @@ export class TaxiiRepository {
     versions: readonly NewVersion[],
     policy: WritePolicy,
     outcomesOf: (written: readonly WriteOutcome[]) => StatusObjectOutcome[],
+    now: string,
   ): Promise<void> {
     if (this.objects === undefined) throw new Error('TaxiiRepository.storeBatch needs the object repository');
     await this.objects.writeBatch(collectionId, versions, policy, (trx, written) =>
-      this.recordIn(trx, statusId, outcomesOf(written)),
+      this.recordIn(trx, statusId, outcomesOf(written), now),
     );
   }
 
@@ -348,8 +375,16 @@ export class TaxiiRepository {
     trx: Transaction<Database>,
     statusId: string,
     outcomes: readonly StatusObjectOutcome[],
+    now: string,
   ): Promise<void> {
     if (outcomes.length === 0) return;
+    // Under the write lock: a status given up (its pending objects already reported as failed) takes no more.
+    const live = await trx
+      .selectFrom('taxii_statuses')
+      .select('pending_count')
+      .where('id', '=', statusId)
+      .executeTakeFirst();
+    if (live === undefined || Number(live.pending_count) < outcomes.length) throw new StatusGivenUp(statusId);
     const successes = outcomes.filter((o) => o.success).length;
     const failures = outcomes.length - successes;
     for (let i = 0; i < outcomes.length; i += IN_CHUNK) {
@@ -366,6 +401,7 @@ export class TaxiiRepository {
         success_count: eb('success_count', '+', successes),
         failure_count: eb('failure_count', '+', failures),
         pending_count: eb('pending_count', '-', outcomes.length),
+        heartbeat_at: now,
       }))
       .where('id', '=', statusId)
       .execute();
@@ -376,16 +412,37 @@ export class TaxiiRepository {
    * number of statuses), so a client polling a large POST costs one read of the outcomes recorded since its last
    * poll, not of all of them each time.
    */
-  async getStatus(id: string, now: string): Promise<StoredStatus | undefined> {
-    const row = await this.db
-      .selectFrom('taxii_statuses')
-      .selectAll()
-      .where('id', '=', id)
-      .where('expires_at', '>=', now)
-      .executeTakeFirst();
+  async getStatus(id: string, now: string, staleBefore?: string): Promise<StoredStatus | undefined> {
+    const read = () =>
+      this.db
+        .selectFrom('taxii_statuses')
+        .selectAll()
+        .where('id', '=', id)
+        .where('expires_at', '>=', now)
+        .executeTakeFirst();
+    let row = await read();
     if (!row) {
       this.dropStatusRows(id);
       return undefined;
+    }
+    if (
+      staleBefore !== undefined &&
+      Number(row.pending_count) > 0 &&
+      (row.heartbeat_at ?? row.request_timestamp) < staleBefore
+    ) {
+      // No sign of life from the process storing it since `staleBefore`: it stopped (the envelope went with it),
+      // so its pending objects will never be stored. They become failures; the status is complete.
+      await this.db
+        .updateTable('taxii_statuses')
+        .set((eb) => ({
+          failure_count: eb('failure_count', '+', eb.ref('pending_count')),
+          pending_count: 0,
+        }))
+        .where('id', '=', id)
+        .where('pending_count', '>', 0)
+        .where((eb) => eb(eb.fn.coalesce('heartbeat_at', 'request_timestamp'), '<', staleBefore))
+        .execute();
+      row = (await read()) ?? row;
     }
     const recorded = Number(row.success_count) + Number(row.failure_count);
     let objects = this.statusRows.get(id);

@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Principal } from '../../src/core/access/principal.js';
 import { LOCAL_OPERATOR } from '../../src/services/index.js';
+import { StatusGivenUp } from '../../src/storage/index.js';
 import { TaxiiService } from '../../src/services/taxii-service.js';
 import { TaxiiClient } from '../../src/taxii/client.js';
 import type { Status, StixJson } from '../../src/taxii/types.js';
@@ -166,6 +167,96 @@ for (const target of testDatabases) {
         objects.writeBatch = writeBatch;
         await svc.close();
       }
+    });
+
+    it('a status whose process stopped (no heartbeat for two minutes) reports its pending objects as failed', async () => {
+      const collection = (await s.node.services.collections.ensure('given-up')).id;
+      const t0 = Date.now();
+      const at = (ms: number) => new Date(t0 + ms);
+      const taxii = s.node.storage.taxii;
+      // A POST of 3 objects by a process that stored one, then stopped (no envelope, no heartbeat any more).
+      const id = `status-${t0}`;
+      await taxii.createStatus(
+        {
+          id,
+          collectionId: collection,
+          principalId: principal.id,
+          requestTimestamp: at(0).toISOString(),
+          total: 3,
+          expiresAt: at(86_400_000).toISOString(),
+        },
+        at(0).toISOString(),
+      );
+      const first = malware(30_000);
+      await taxii.recordOutcomes(
+        id,
+        [{ idx: 0, objectId: first.id, version: first.modified, success: true, message: null }],
+        at(1_000).toISOString(),
+      );
+      const serviceAt = (ms: number) =>
+        new TaxiiService(s.node.storage, s.node.services.ingest, s.node.auth, s.node.config.taxii, {
+          now: () => at(ms),
+        });
+      // Within two minutes of its last sign of life it is still being worked on, as far as anyone can tell.
+      expect(await serviceAt(100_000).status(principal, 'api', id)).toMatchObject({
+        status: 'pending',
+        success_count: 1,
+        pending_count: 2,
+      });
+      // After that, the two objects it never stored are failures and the status is complete.
+      expect(await serviceAt(122_000).status(principal, 'api', id)).toMatchObject({
+        status: 'complete',
+        total_count: 3,
+        success_count: 1,
+        failure_count: 2,
+        pending_count: 0,
+      });
+      // Should the process come back, its next batch is refused whole: nothing of it is stored.
+      const late = s.node.services.ingest.prepare(
+        Buffer.from(JSON.stringify(malware(30_001))),
+        '$.objects[1]',
+        0,
+      );
+      await expect(
+        taxii.storeBatch(
+          id,
+          collection,
+          [late.version!],
+          s.node.services.ingest.policy,
+          () => [{ idx: 1, objectId: late.version!.id, version: null, success: true, message: null }],
+          at(130_000).toISOString(),
+        ),
+      ).rejects.toBeInstanceOf(StatusGivenUp);
+      expect(await s.node.storage.objects.listEntries({ collectionId: collection, limit: 10 })).toEqual([]);
+      expect(await serviceAt(131_000).status(principal, 'api', id)).toMatchObject({
+        success_count: 1,
+        failure_count: 2,
+        pending_count: 0,
+      });
+    });
+
+    it('a heartbeat keeps a status that is still being stored from being given up', async () => {
+      const collection = (await s.node.services.collections.ensure('heartbeat')).id;
+      const t0 = Date.now();
+      const iso = (ms: number) => new Date(t0 + ms).toISOString();
+      const taxii = s.node.storage.taxii;
+      const id = `status-beat-${t0}`;
+      await taxii.createStatus(
+        {
+          id,
+          collectionId: collection,
+          principalId: principal.id,
+          requestTimestamp: iso(0),
+          total: 2,
+          expiresAt: iso(86_400_000),
+        },
+        iso(0),
+      );
+      // Alive at 110 s (a long batch, say): asked at 200 s, with two minutes' grace, it is not given up.
+      await taxii.heartbeat([id], iso(110_000));
+      expect(await taxii.getStatus(id, iso(200_000), iso(80_000))).toMatchObject({ pending: 2, failure: 0 });
+      // Silent since: at 240 s it is.
+      expect(await taxii.getStatus(id, iso(240_000), iso(120_001))).toMatchObject({ pending: 0, failure: 2 });
     });
 
     it('a GET is answered while a large POST is still being stored', async () => {
