@@ -35,11 +35,16 @@ export function buildHttpApp(services: Services, options: HttpOptions): FastifyI
   });
   if (options.taxii) void app.register(taxiiRoutes, { prefix: '/taxii2', backend: options.taxii });
 
-  app.get('/health', async () => ({
-    status: 'ok',
-    version: options.version,
-    database: (await services.stats.stats()).database,
-  }));
+  // A trivial query, never counts: cheap however large the store, so a load balancer may poll it. 503 when the
+  // database does not answer (the cause is logged, not returned).
+  app.get('/health', async (req, reply) => {
+    try {
+      return { status: 'ok', version: options.version, database: (await services.stats.health()).database };
+    } catch (err) {
+      req.log.error({ err }, 'health check: the database does not answer');
+      return reply.code(503).send({ status: 'unavailable', version: options.version });
+    }
+  });
   // Counts as the caller may see them (docs/sharing.md): never what is hidden from it.
   app.get('/api/stats', async (req) =>
     services.stats.stats(

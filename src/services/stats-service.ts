@@ -1,4 +1,4 @@
-/** Counts for the CLI `stats` verb and the health/stats endpoint. */
+/** Counts for the CLI `stats` verb and the stats endpoint; the health check. */
 import type { Principal } from '../core/access/principal.js';
 import type { Storage, Visibility } from '../storage/index.js';
 
@@ -21,6 +21,15 @@ export class StatsService {
     private readonly storage: Storage,
     private readonly visibilityFor?: (p: Principal) => Promise<Visibility>,
   ) {}
+
+  /**
+   * For health checks: the database kind, once the database has answered a trivial query. Cheap whatever the
+   * store's size (a load balancer may ask every second); throws if the database does not answer.
+   */
+  async health(): Promise<{ database: string }> {
+    await this.storage.ping();
+    return { database: this.storage.kind };
+  }
 
   /** Counts; with `as`, only what that principal may see (counts never include hidden objects). */
   async stats(as?: Principal): Promise<StoreStats> {

@@ -3,6 +3,7 @@
  * with one repository per aggregate. Rows never leave this module: repositories return plain domain records.
  * Must not import services, HTTP, TAXII or CLI code.
  */
+import { sql } from 'kysely';
 import { openDatabase } from './database.js';
 import type { DatabaseKind } from './migrations.js';
 import { CollectionRepository } from './collection-repository.js';
@@ -54,6 +55,8 @@ export interface Storage {
   readonly principals: PrincipalRepository;
   readonly sharing: SharingRepository;
   readonly audit: AuditRepository;
+  /** Whether the database answers: one trivial query (health checks; never a count or a scan). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -90,6 +93,9 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
     principals: new PrincipalRepository(db),
     sharing: new SharingRepository(db),
     audit: new AuditRepository(db),
+    ping: async () => {
+      await sql`select 1`.execute(db);
+    },
     close: async () => {
       // The checkpointer's connection goes first, so that the writer's close runs the final checkpoint.
       await checkpointer?.close();
