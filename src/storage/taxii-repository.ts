@@ -378,24 +378,11 @@ export class TaxiiRepository {
     now: string,
   ): Promise<void> {
     if (outcomes.length === 0) return;
-    // Under the write lock: a status given up (its pending objects already reported as failed) takes no more.
-    const live = await trx
-      .selectFrom('taxii_statuses')
-      .select('pending_count')
-      .where('id', '=', statusId)
-      .executeTakeFirst();
-    if (live === undefined || Number(live.pending_count) < outcomes.length) throw new StatusGivenUp(statusId);
     const successes = outcomes.filter((o) => o.success).length;
     const failures = outcomes.length - successes;
-    for (let i = 0; i < outcomes.length; i += IN_CHUNK) {
-      const chunk = outcomes.slice(i, i + IN_CHUNK);
-      // A statement text per chunk size, built once (and, on SQLite, prepared once): no query building per row.
-      const params: unknown[] = [];
-      for (const o of chunk)
-        params.push(statusId, o.idx, o.objectId, o.version, o.success ? 1 : 0, o.message);
-      await trx.executeQuery(CompiledQuery.raw(this.outcomeInsert(chunk.length), params));
-    }
-    await trx
+    // The counts move only while the status still has this many pending: one given up (its pending objects
+    // already reported as failed) takes no more, and the caller's transaction is rolled back.
+    const moved = await trx
       .updateTable('taxii_statuses')
       .set((eb) => ({
         success_count: eb('success_count', '+', successes),
@@ -404,7 +391,17 @@ export class TaxiiRepository {
         heartbeat_at: now,
       }))
       .where('id', '=', statusId)
-      .execute();
+      .where('pending_count', '>=', outcomes.length)
+      .executeTakeFirst();
+    if (moved.numUpdatedRows === 0n) throw new StatusGivenUp(statusId);
+    for (let i = 0; i < outcomes.length; i += IN_CHUNK) {
+      const chunk = outcomes.slice(i, i + IN_CHUNK);
+      // A statement text per chunk size, built once (and, on SQLite, prepared once): no query building per row.
+      const params: unknown[] = [];
+      for (const o of chunk)
+        params.push(statusId, o.idx, o.objectId, o.version, o.success ? 1 : 0, o.message);
+      await trx.executeQuery(CompiledQuery.raw(this.outcomeInsert(chunk.length), params));
+    }
   }
 
   /**
