@@ -1,15 +1,78 @@
 /**
- * What the benchmarks share: a throwaway database (a SQLite file, or a PostgreSQL cluster started for the run),
- * generated indicators and a fast fill, and the bare `node:http` ceiling of the TAXII benchmarks.
+ * What the benchmarks share: their command-line options and the machine line of their reports, a throwaway
+ * database (a SQLite file, or a PostgreSQL cluster started for the run), generated indicators and a fast fill, the
+ * bench principal of the TAXII benchmarks and their bare `node:http` ceiling.
  */
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createNode, loadConfig, type Node } from '../src/main.js';
+import type { AuthService } from '../src/services/auth-service.js';
+import { LOCAL_OPERATOR, type SharingService } from '../src/services/index.js';
 import type { NewVersion, ObjectRepository, WritePolicy } from '../src/storage/index.js';
+import { parseTaxiiConfig } from '../src/taxii/config.js';
 import { TAXII_MEDIA_TYPE } from '../src/taxii/media.js';
 import { findPgBin, startThrowawayPostgres } from '../test/support/postgres.js';
+
+/** A node on `databaseUrl` as `entente serve` would run it, on a free loopback port, logging only warnings. */
+export function benchNode(databaseUrl: string): Promise<Node> {
+  return createNode(
+    loadConfig(
+      {},
+      { databaseUrl, host: '127.0.0.1', port: 0, logLevel: 'warn', taxii: parseTaxiiConfig({}) },
+    ),
+  );
+}
+
+/** A benchmark's `--name value` options (`option('limit', '100')`) and `--flag`s, from its command line. */
+export function commandLine(args: readonly string[] = process.argv.slice(2)): {
+  option: (name: string, fallback: string) => string;
+  flag: (name: string) => boolean;
+} {
+  return {
+    option: (name, fallback) => {
+      const i = args.indexOf(`--${name}`);
+      return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
+    },
+    flag: (name) => args.includes(`--${name}`),
+  };
+}
+
+/** What every benchmark report starts with: when, on what machine, against which database. */
+export function runContext(usePg: boolean): {
+  date: string;
+  database: string;
+  nproc: number;
+  cpu: string | undefined;
+  node: string;
+} {
+  return {
+    date: new Date().toISOString(),
+    database: usePg ? 'postgres' : 'sqlite',
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model,
+    node: process.version,
+  };
+}
+
+/**
+ * The principal the TAXII benchmarks act as: user `bench` of a registered organisation (so the sharing rules let
+ * it see unmarked objects), with `role`, granted read (and, where asked, write) access to each collection; returns
+ * its bearer token.
+ */
+export async function benchToken(
+  sharing: SharingService,
+  auth: AuthService,
+  role: 'reader' | 'analyst',
+  grants: readonly { collectionId: string; canWrite: boolean }[],
+): Promise<string> {
+  const org = await sharing.addOrganization(LOCAL_OPERATOR, { name: 'Bench CERT' });
+  await auth.createUser({ name: 'bench', roles: [role], organizationId: org.id });
+  for (const g of grants) await auth.grant('bench', g.collectionId, { canRead: true, canWrite: g.canWrite });
+  return (await auth.createToken('bench', 'bench')).token;
+}
 
 export interface BenchDatabase {
   readonly url: string;

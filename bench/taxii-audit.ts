@@ -8,28 +8,33 @@
  *   npx tsx bench/taxii-audit.ts [--objects 20000] [--duration 10] [--rounds 3] [--pg]
  */
 import { spawn } from 'node:child_process';
-import { cpus, loadavg } from 'node:os';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../src/http/app.js';
 import { AuthService } from '../src/services/auth-service.js';
-import { createServices, LOCAL_OPERATOR } from '../src/services/index.js';
+import { createServices } from '../src/services/index.js';
 import { TaxiiService } from '../src/services/taxii-service.js';
 import { openStorage } from '../src/storage/index.js';
 import { parseTaxiiConfig } from '../src/taxii/config.js';
 import { TAXII_MEDIA_TYPE } from '../src/taxii/media.js';
-import { benchDatabase, ceilingServer, fillIndicators, indicatorBody } from './support.js';
+import {
+  benchDatabase,
+  benchToken,
+  ceilingServer,
+  commandLine,
+  fillIndicators,
+  indicatorBody,
+  runContext,
+} from './support.js';
 
 const args = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
-const OBJECTS = Number(arg('objects', '20000'));
-const DURATION = Number(arg('duration', '10'));
-const ROUNDS = Number(arg('rounds', '3'));
-const usePg = args.includes('--pg');
+const { option, flag } = commandLine(args);
+const OBJECTS = Number(option('objects', '20000'));
+const DURATION = Number(option('duration', '10'));
+const ROUNDS = Number(option('rounds', '3'));
+const usePg = flag('pg');
 const TAXII = TAXII_MEDIA_TYPE;
 
 interface Served {
@@ -58,10 +63,9 @@ async function serve(): Promise<void> {
   await fillIndicators(storage.objects, collection.id, OBJECTS, (n) =>
     indicatorBody(n, { indicator_types: undefined }),
   );
-  const org = await services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Bench CERT' });
-  await auth.createUser({ name: 'bench', roles: ['reader'], organizationId: org.id });
-  await auth.grant('bench', collection.id, { canRead: true, canWrite: false });
-  const { token } = await auth.createToken('bench', 'bench');
+  const token = await benchToken(services.sharing, auth, 'reader', [
+    { collectionId: collection.id, canWrite: false },
+  ]);
 
   const audited = new TaxiiService(storage, services.ingest, auth, config, { audit: services.audit });
   const unaudited = new TaxiiService(storage, services.ingest, auth, config);
@@ -170,11 +174,7 @@ async function main(): Promise<void> {
   const mean = (f: (r: (typeof rounds)[number]) => number) =>
     rounds.reduce((s, r) => s + f(r), 0) / rounds.length;
   const result = {
-    date: new Date().toISOString(),
-    database: usePg ? 'postgres' : 'sqlite',
-    nproc: cpus().length,
-    cpu: cpus()[0]?.model,
-    node: process.version,
+    ...runContext(usePg),
     objects: OBJECTS,
     durationPerRun: DURATION,
     rounds,
@@ -191,5 +191,5 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
-if (args.includes('--serve')) await serve();
+if (flag('serve')) await serve();
 else await main();

@@ -9,23 +9,15 @@
  *   npx tsx bench/taxii-post.ts [--rounds 6] [--objects 10000] [--pg] [--only worker|in-process]
  */
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { createNode, loadConfig } from '../src/main.js';
-import { LOCAL_OPERATOR } from '../src/services/index.js';
 import { TaxiiService } from '../src/services/taxii-service.js';
-import { parseTaxiiConfig } from '../src/taxii/config.js';
-import { benchDatabase, indicatorBody } from './support.js';
+import { benchDatabase, benchNode, benchToken, commandLine, indicatorBody, runContext } from './support.js';
 
-const args = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
-const ROUNDS = Number(arg('rounds', '6'));
-const OBJECTS = Number(arg('objects', '10000'));
-const usePg = args.includes('--pg');
+const { option, flag } = commandLine();
+const ROUNDS = Number(option('rounds', '6'));
+const OBJECTS = Number(option('objects', '10000'));
+const usePg = flag('pg');
 /** `--only worker` or `--only in-process`: run one mode (e.g. under a profiler). */
-const ONLY = arg('only', '');
+const ONLY = option('only', '');
 
 /** CPU seconds of this process's main thread (the event loop), from /proc. */
 const mainThreadCpu = (): number => {
@@ -63,17 +55,11 @@ interface Run {
 async function main(): Promise<void> {
   const database = await benchDatabase(usePg, 'taxii-post');
   const dbUrl = database.url;
-  const node = await createNode(
-    loadConfig(
-      {},
-      { databaseUrl: dbUrl, host: '127.0.0.1', port: 0, logLevel: 'warn', taxii: parseTaxiiConfig({}) },
-    ),
-  );
+  const node = await benchNode(dbUrl);
   const collection = await node.services.collections.ensure('bench-post');
-  const org = await node.services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Bench CERT' });
-  await node.auth.createUser({ name: 'bench', roles: ['analyst'], organizationId: org.id });
-  await node.auth.grant('bench', collection.id, { canRead: true, canWrite: true });
-  const { token } = await node.auth.createToken('bench', 'bench');
+  const token = await benchToken(node.services.sharing, node.auth, 'analyst', [
+    { collectionId: collection.id, canWrite: true },
+  ]);
   const principal = await node.taxii.authenticate(`Bearer ${token}`);
   const services = {
     'A in-process': new TaxiiService(node.storage, node.services.ingest, node.auth, node.config.taxii, {
@@ -126,11 +112,7 @@ async function main(): Promise<void> {
   const a = summary('A in-process');
   const b = summary('B worker');
   const result = {
-    date: new Date().toISOString(),
-    database: usePg ? 'postgres' : 'sqlite',
-    nproc: cpus().length,
-    cpu: cpus()[0]?.model,
-    node: process.version,
+    ...runContext(usePg),
     loadAverage: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
     objects: OBJECTS,
     runs,

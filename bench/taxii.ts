@@ -17,29 +17,32 @@
  */
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { createNode, loadConfig, startServer } from '../src/main.js';
-import { LOCAL_OPERATOR } from '../src/services/index.js';
+import { startServer } from '../src/main.js';
 import { TaxiiClient } from '../src/taxii/client.js';
-import { parseTaxiiConfig } from '../src/taxii/config.js';
 import type { StixJson } from '../src/taxii/types.js';
 import { TAXII_MEDIA_TYPE } from '../src/taxii/media.js';
-import { benchDatabase, ceilingServer, fillIndicators, indicatorBody } from './support.js';
+import {
+  benchDatabase,
+  benchNode,
+  benchToken,
+  ceilingServer,
+  commandLine,
+  fillIndicators,
+  indicatorBody,
+  runContext,
+} from './support.js';
 
 const args = process.argv.slice(2);
-const arg = (name: string, fallback: string) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? (args[i + 1] ?? fallback) : fallback;
-};
-const postOnly = args.includes('--post-only');
-const OBJECTS = Number(arg('objects', postOnly ? '0' : '1000000'));
-const POST_RUNS = Number(arg('post-runs', postOnly ? '5' : '1'));
-const POLL_MS = Number(arg('poll-ms', '10'));
-const DURATION = Number(arg('duration', '10'));
-const usePg = args.includes('--pg');
-const MIX_SECONDS = Number(arg('mix', '0'));
+const { option, flag } = commandLine(args);
+const postOnly = flag('post-only');
+const OBJECTS = Number(option('objects', postOnly ? '0' : '1000000'));
+const POST_RUNS = Number(option('post-runs', postOnly ? '5' : '1'));
+const POLL_MS = Number(option('poll-ms', '10'));
+const DURATION = Number(option('duration', '10'));
+const usePg = flag('pg');
+const MIX_SECONDS = Number(option('mix', '0'));
 const TAXII = TAXII_MEDIA_TYPE;
 
 interface Load {
@@ -75,12 +78,7 @@ interface Served {
 async function serve(): Promise<void> {
   const database = await benchDatabase(usePg, 'taxii');
   const dbUrl = database.url;
-  const node = await createNode(
-    loadConfig(
-      {},
-      { databaseUrl: dbUrl, host: '127.0.0.1', port: 0, logLevel: 'warn', taxii: parseTaxiiConfig({}) },
-    ),
-  );
+  const node = await benchNode(dbUrl);
   const collection = await node.services.collections.ensure('bench');
   const post = await node.services.collections.ensure('bench-post');
 
@@ -90,11 +88,10 @@ async function serve(): Promise<void> {
   const fillSeconds = (performance.now() - t0) / 1000;
 
   // The reader acts for a registered organisation, so the sharing rules let it see the unmarked objects.
-  const org = await node.services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Bench CERT' });
-  await node.auth.createUser({ name: 'bench', roles: ['reader'], organizationId: org.id });
-  await node.auth.grant('bench', collection.id, { canRead: true, canWrite: true });
-  await node.auth.grant('bench', post.id, { canRead: true, canWrite: true });
-  const { token } = await node.auth.createToken('bench', 'bench');
+  const token = await benchToken(node.services.sharing, node.auth, 'reader', [
+    { collectionId: collection.id, canWrite: true },
+    { collectionId: post.id, canWrite: true },
+  ]);
   const { app, url } = await startServer(node);
   const target = `${url}/taxii2/api/collections/${collection.id}/objects/?limit=100`;
 
@@ -257,11 +254,7 @@ async function main(): Promise<void> {
   await new Promise((r) => child.once('exit', r));
 
   const result = {
-    date: new Date().toISOString(),
-    database: usePg ? 'postgres' : 'sqlite',
-    nproc: cpus().length,
-    cpu: cpus()[0]?.model,
-    node: process.version,
+    ...runContext(usePg),
     objects: OBJECTS,
     fillSeconds: Number(served.fillSeconds.toFixed(1)),
     responseBytes: served.responseBytes,
@@ -286,5 +279,5 @@ async function main(): Promise<void> {
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
 }
 
-if (args.includes('--serve')) await serve();
+if (flag('serve')) await serve();
 else await main();
