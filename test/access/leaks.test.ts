@@ -12,25 +12,11 @@ import { isEntenteError } from '../../src/core/errors.js';
 import { createServices, LOCAL_OPERATOR, type Services } from '../../src/services/index.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { testDatabases } from '../support/databases.js';
+import { sampleIndicator } from '../e2e/taxii-support.js';
 import { TLP2, UNKNOWN_MARKING } from './reference.js';
 
 const T = '2026-01-01T00:00:00.000Z';
 const T2 = '2026-02-01T00:00:00.000Z';
-
-function indicator(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${randomUUID()}`,
-    created: T,
-    modified: T,
-    name: 'ioc',
-    pattern: "[ipv4-addr:value = '198.51.100.7']",
-    pattern_type: 'stix',
-    valid_from: T,
-    ...extra,
-  };
-}
 
 function relationship(
   source: string,
@@ -122,7 +108,7 @@ for (const target of testDatabases) {
 
     it('a TLP:RED relationship is not inferable from another tab: a relationship to a hidden object is hidden', async () => {
       const n = await node();
-      const red = indicator({ object_marking_refs: [TLP2.red], created_by_ref: n.acme.id });
+      const red = sampleIndicator({ object_marking_refs: [TLP2.red], created_by_ref: n.acme.id });
       const malware = {
         type: 'malware',
         spec_version: '2.1',
@@ -150,7 +136,7 @@ for (const target of testDatabases) {
 
     it('restricted names are not visible in history: a version one may not see is absent from every version list', async () => {
       const n = await node();
-      const v1 = indicator({ object_marking_refs: [TLP2.green], name: 'public name' });
+      const v1 = sampleIndicator({ object_marking_refs: [TLP2.green], name: 'public name' });
       const v2 = { ...v1, modified: T2, name: 'Operation Secret Name', object_marking_refs: [TLP2.red] };
       await n.publish([v1]);
       await n.publish([v2]);
@@ -184,7 +170,7 @@ for (const target of testDatabases) {
         name: 'c',
         object_marking_refs: [TLP2.red, secretMarking.id],
       };
-      await n.publish([secretMarking, hidden, indicator({ object_marking_refs: [TLP2.green] })]);
+      await n.publish([secretMarking, hidden, sampleIndicator({ object_marking_refs: [TLP2.green] })]);
       const beta = await n.reads(n.user(n.beta.id));
       expect(beta.stats.byType.map((t) => t.type)).toEqual(['indicator']);
       expect(beta.stats.objects).toBe(1);
@@ -199,9 +185,9 @@ for (const target of testDatabases) {
       await n.services.sharing.addMember(LOCAL_OPERATOR, g.id, n.acme.id);
       await n.services.sharing.addMember(LOCAL_OPERATOR, g.id, n.beta.id);
       const objects = [
-        indicator({ object_marking_refs: [TLP2.clear] }),
-        indicator({ object_marking_refs: [TLP2.green] }),
-        indicator({ object_marking_refs: [TLP2.amber] }),
+        sampleIndicator({ object_marking_refs: [TLP2.clear] }),
+        sampleIndicator({ object_marking_refs: [TLP2.green] }),
+        sampleIndicator({ object_marking_refs: [TLP2.amber] }),
       ];
       await n.publish(objects, g.id);
       const outsider = await n.reads(n.user(n.gamma.id));
@@ -228,7 +214,10 @@ for (const target of testDatabases) {
       const n = await node();
       const g = await n.services.sharing.createGroup(LOCAL_OPERATOR, { name: 'empty', passOn: true });
       await n.publish(
-        [indicator({ object_marking_refs: [TLP2.clear] }), indicator({ object_marking_refs: [TLP2.green] })],
+        [
+          sampleIndicator({ object_marking_refs: [TLP2.clear] }),
+          sampleIndicator({ object_marking_refs: [TLP2.green] }),
+        ],
         g.id,
       );
       for (const org of [n.acme.id, n.beta.id, n.gamma.id]) {
@@ -240,13 +229,13 @@ for (const target of testDatabases) {
 
     it('a TLP:GREEN search returns no AMBER or RED, however the stricter marking is attached', async () => {
       const n = await node();
-      const green = indicator({ object_marking_refs: [TLP2.green] });
-      const greenAndRed = indicator({ object_marking_refs: [TLP2.green, TLP2.red] });
-      const granularRed = indicator({
+      const green = sampleIndicator({ object_marking_refs: [TLP2.green] });
+      const greenAndRed = sampleIndicator({ object_marking_refs: [TLP2.green, TLP2.red] });
+      const granularRed = sampleIndicator({
         object_marking_refs: [TLP2.green],
         granular_markings: [{ marking_ref: TLP2.red, selectors: ['name'] }],
       });
-      const amber = indicator({ object_marking_refs: [TLP2.amber] });
+      const amber = sampleIndicator({ object_marking_refs: [TLP2.amber] });
       await n.publish([green, greenAndRed, granularRed, amber]);
       // A federation peer reads what may leave the node: CLEAR and GREEN only.
       const peer = await n.reads(n.user(n.beta.id, ['peer']));
@@ -258,7 +247,10 @@ for (const target of testDatabases) {
 
     it('markings that reference unknown definitions deny, even to the author', async () => {
       const n = await node();
-      const o = indicator({ object_marking_refs: [TLP2.green, UNKNOWN_MARKING], created_by_ref: n.acme.id });
+      const o = sampleIndicator({
+        object_marking_refs: [TLP2.green, UNKNOWN_MARKING],
+        created_by_ref: n.acme.id,
+      });
       await n.publish([o]);
       expect((await n.reads(n.user(n.acme.id))).page).toEqual([]);
       await expect(n.services.sharing.checkShare(n.user(n.acme.id), all(o), n.beta.id)).rejects.toMatchObject(
@@ -268,7 +260,7 @@ for (const target of testDatabases) {
 
     it('an unmarked object follows its collection default, never public', async () => {
       const n = await node();
-      const o = indicator();
+      const o = sampleIndicator();
       await n.publish([o]);
       const anonymous: Principal = {
         id: 'anonymous',
@@ -290,9 +282,9 @@ for (const target of testDatabases) {
       const n = await node();
       const named = await n.services.sharing.createGroup(LOCAL_OPERATOR, { name: 'named', passOn: false });
       await n.services.sharing.addMember(LOCAL_OPERATOR, named.id, n.beta.id);
-      const redNamed = indicator({ object_marking_refs: [TLP2.red], created_by_ref: n.acme.id });
-      const redUnnamed = indicator({ object_marking_refs: [TLP2.red] });
-      const strict = indicator({ object_marking_refs: [TLP2['amber+strict']] });
+      const redNamed = sampleIndicator({ object_marking_refs: [TLP2.red], created_by_ref: n.acme.id });
+      const redUnnamed = sampleIndicator({ object_marking_refs: [TLP2.red] });
+      const strict = sampleIndicator({ object_marking_refs: [TLP2['amber+strict']] });
       await n.publish([redNamed], named.id);
       await n.publish([redUnnamed, strict]);
       expect((await n.reads(n.user(n.beta.id))).page.sort()).toEqual([all(redNamed), all(strict)].sort());
@@ -315,8 +307,8 @@ for (const target of testDatabases) {
       const n = await node();
       const secret = 'CANARY-7f3a-amber-body';
       await n.publish([
-        indicator({ object_marking_refs: [TLP2.amber], name: secret }),
-        indicator({ object_marking_refs: [TLP2.red], name: secret, created_by_ref: n.acme.id }),
+        sampleIndicator({ object_marking_refs: [TLP2.amber], name: secret }),
+        sampleIndicator({ object_marking_refs: [TLP2.red], name: secret, created_by_ref: n.acme.id }),
       ]);
       const r = await n.reads(n.user(n.acme.id));
       expect(r.text).toContain(secret);

@@ -1,4 +1,5 @@
 /** Shared helpers of the TAXII end-to-end suites: a real server on port 0 over a fresh database. */
+import { randomUUID } from 'node:crypto';
 import Sqlite from 'better-sqlite3';
 import pg from 'pg';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +22,37 @@ export function malware(
     modified,
     name: `m${n}`,
     is_family: true,
+    ...extra,
+  };
+}
+
+/** The n-th indicator with `pattern` (valid or not: the pattern is not checked here). */
+export function indicator(n: number, pattern: string) {
+  return {
+    type: 'indicator',
+    spec_version: '2.1',
+    id: `indicator--${uuid(n)}`,
+    created: '2021-03-02T00:00:00.000Z',
+    modified: '2021-03-02T00:00:00.000Z',
+    pattern,
+    pattern_type: 'stix',
+    valid_from: '2021-03-02T00:00:00Z',
+  };
+}
+
+/** A valid indicator with a fresh random id, created and modified on 2026-01-01, with `extra` on top. */
+export function sampleIndicator(extra: Record<string, unknown> = {}): Record<string, unknown> {
+  const t = '2026-01-01T00:00:00.000Z';
+  return {
+    type: 'indicator',
+    spec_version: '2.1',
+    id: `indicator--${randomUUID()}`,
+    created: t,
+    modified: t,
+    name: 'ioc',
+    pattern: "[ipv4-addr:value = '198.51.100.7']",
+    pattern_type: 'stix',
+    valid_from: t,
     ...extra,
   };
 }

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../src/services/index.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
+import { indicator } from '../e2e/taxii-support.js';
 import { testDatabases } from '../support/databases.js';
 
 const enc = new TextEncoder();
@@ -197,16 +198,6 @@ for (const { target, parallel } of modes) {
 
       it('an indicator whose STIX pattern does not parse is refused with the position of the error', async () => {
         await open();
-        const indicator = (n: number, pattern: string) => ({
-          type: 'indicator',
-          spec_version: '2.1',
-          id: `indicator--${uuid(n)}`,
-          created: '2021-03-02T00:00:00.000Z',
-          modified: '2021-03-02T00:00:00.000Z',
-          pattern,
-          pattern_type: 'stix',
-          valid_from: '2021-03-02T00:00:00Z',
-        });
         const text = bundle([
           indicator(1, "[ipv4-addr:value = '203.0.113.1']"),
           indicator(2, "[ipv4-addr:value = '203.0.113.1'"),

@@ -17,27 +17,11 @@ import { TaxiiService } from '../../src/services/taxii-service.js';
 import { openStorage, type AuditRecord, type Storage } from '../../src/storage/index.js';
 import { parseTaxiiConfig } from '../../src/taxii/config.js';
 import { TLP2 } from '../access/reference.js';
-import { TAXII, basic, startTaxii } from '../e2e/taxii-support.js';
+import { TAXII, basic, sampleIndicator, startTaxii } from '../e2e/taxii-support.js';
 import { testDatabases } from '../support/databases.js';
 
 const PASSWORD = 'correct horse battery';
 const CANARY = 'CANARY-audit-3b9d-body';
-const T = '2026-01-01T00:00:00.000Z';
-
-function indicator(extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    type: 'indicator',
-    spec_version: '2.1',
-    id: `indicator--${randomUUID()}`,
-    created: T,
-    modified: T,
-    name: 'ioc',
-    pattern: "[ipv4-addr:value = '198.51.100.7']",
-    pattern_type: 'stix',
-    valid_from: T,
-    ...extra,
-  };
-}
 
 for (const target of testDatabases) {
   describe.runIf(target.available)(`TAXII audit log (${target.name})`, () => {
@@ -49,7 +33,7 @@ for (const target of testDatabases) {
     let intel: string;
     let hidden: string;
     let alice: Principal;
-    const amber = indicator({ object_marking_refs: [TLP2.amber], name: CANARY });
+    const amber = sampleIndicator({ object_marking_refs: [TLP2.amber], name: CANARY });
     let red: Record<string, unknown>;
     let timerArmed = 0;
 
@@ -95,7 +79,7 @@ for (const target of testDatabases) {
       await auth.grant('alice', intel, { canRead: true, canWrite: true });
       await auth.grant('bob', intel, { canRead: true, canWrite: false });
       alice = await taxii.authenticate(basic('alice', PASSWORD));
-      red = indicator({ object_marking_refs: [TLP2.red], name: CANARY, created_by_ref: org.id });
+      red = sampleIndicator({ object_marking_refs: [TLP2.red], name: CANARY, created_by_ref: org.id });
       const posted = await fetch(`${url}/taxii2/api/collections/${intel}/objects/`, {
         method: 'POST',
         headers: { accept: TAXII, 'content-type': TAXII, authorization: basic('alice', PASSWORD) },
@@ -177,7 +161,7 @@ for (const target of testDatabases) {
       const denied = await fetch(`${url}/taxii2/api/collections/${intel}/objects/`, {
         method: 'POST',
         headers: { accept: TAXII, 'content-type': TAXII, authorization: basic('bob', PASSWORD) },
-        body: JSON.stringify({ objects: [indicator()] }),
+        body: JSON.stringify({ objects: [sampleIndicator()] }),
       });
       expect(denied.status).toBe(403);
       const deniedDelete = await fetch(`${url}/taxii2/api/collections/${intel}/objects/${unknown}/`, {
@@ -202,7 +186,7 @@ for (const target of testDatabases) {
     });
 
     it('a DELETE is recorded at once, with how many versions it removed', async () => {
-      const victim = indicator();
+      const victim = sampleIndicator();
       await fetch(`${url}/taxii2/api/collections/${intel}/objects/`, {
         method: 'POST',
         headers: { accept: TAXII, 'content-type': TAXII, authorization: basic('alice', PASSWORD) },

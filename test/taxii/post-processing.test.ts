@@ -12,18 +12,7 @@ import { TaxiiService } from '../../src/services/taxii-service.js';
 import { TaxiiClient } from '../../src/taxii/client.js';
 import type { Status, StixJson } from '../../src/taxii/types.js';
 import { testDatabases } from '../support/databases.js';
-import { malware, startTaxii, uuid, type Running } from '../e2e/taxii-support.js';
-
-const indicator = (n: number, pattern: string) => ({
-  type: 'indicator',
-  spec_version: '2.1',
-  id: `indicator--${uuid(n)}`,
-  created: '2021-03-02T00:00:00.000Z',
-  modified: '2021-03-02T00:00:00.000Z',
-  pattern,
-  pattern_type: 'stix',
-  valid_from: '2021-03-02T00:00:00Z',
-});
+import { indicator, malware, startTaxii, uuid, type Running } from '../e2e/taxii-support.js';
 
 /** 600 valid malware, one valid indicator, and five elements that must each fail with their own reason. */
 function mixedEnvelope(): string {
