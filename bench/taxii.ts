@@ -4,9 +4,11 @@
  * the same precomputed response bytes. Then a 10,000-object POST timed until its status is complete. Both servers
  * run in a child process; the load generator runs in this one.
  *
- *   npx tsx bench/taxii.ts [--objects 1000000] [--duration 10] [--pg] [--mix 600]
+ *   npx tsx bench/taxii.ts [--objects 1000000] [--duration 10] [--rounds 3] [--pg] [--mix 600]
  *   npx tsx bench/taxii.ts --post-only [--post-runs 5] [--objects 0] [--pg]
  *
+ * --rounds R alternates the ceiling and TAXII R times (after one warm-up) and reports every round's ratio and their
+ * median: on this shared 2-core machine one pair of 10 s runs moves by ±10 points from one minute to the next.
  * --pg runs on a throwaway PostgreSQL (from /usr/lib/postgresql/*) instead of a SQLite file. --mix S adds S seconds
  * of reads and writes together, reporting the server's RSS at the start and the end. --post-only skips the GET
  * measurements (and, unless --objects is given, the fill) and POSTs --post-runs envelopes of 10,000 new objects one
@@ -41,6 +43,7 @@ const OBJECTS = Number(option('objects', postOnly ? '0' : '1000000'));
 const POST_RUNS = Number(option('post-runs', postOnly ? '5' : '1'));
 const POLL_MS = Number(option('poll-ms', '10'));
 const DURATION = Number(option('duration', '10'));
+const ROUNDS = Math.max(1, Number(option('rounds', '3')));
 const usePg = flag('pg');
 const MIX_SECONDS = Number(option('mix', '0'));
 const TAXII = TAXII_MEDIA_TYPE;
@@ -239,11 +242,18 @@ async function main(): Promise<void> {
     child.on('exit', (code) => reject(new Error(`server process exited (${code})`)));
   });
   const headers = { accept: TAXII, authorization: `Bearer ${served.token}` };
-  let reads: { ceiling: Load; taxii: Load } | undefined;
+  const rounds: { ceiling: Load; taxii: Load; ratio: number }[] = [];
   if (!postOnly) {
     await load(served.target, headers); // warm-up
-    const ceiling = await load(served.bareUrl, headers);
-    reads = { ceiling, taxii: await load(served.target, headers) };
+    for (let round = 0; round < ROUNDS; round++) {
+      const ceiling = await load(served.bareUrl, headers);
+      const taxii = await load(served.target, headers);
+      rounds.push({
+        ceiling,
+        taxii,
+        ratio: Number((taxii.requestsPerSec / ceiling.requestsPerSec).toFixed(3)),
+      });
+    }
   }
 
   // 10,000-object POSTs: from the request to a complete status.
@@ -258,11 +268,13 @@ async function main(): Promise<void> {
     objects: OBJECTS,
     fillSeconds: Number(served.fillSeconds.toFixed(1)),
     responseBytes: served.responseBytes,
-    ...(reads
+    ...(rounds.length > 0
       ? {
-          ceiling: reads.ceiling,
-          taxii: reads.taxii,
-          ratio: Number((reads.taxii.requestsPerSec / reads.ceiling.requestsPerSec).toFixed(3)),
+          rounds,
+          ceilingMedianRequestsPerSec: median(rounds.map((r) => r.ceiling.requestsPerSec)),
+          taxiiMedianRequestsPerSec: median(rounds.map((r) => r.taxii.requestsPerSec)),
+          taxiiMaxP99: Math.max(...rounds.map((r) => r.taxii.p99)),
+          ratio: median(rounds.map((r) => r.ratio)),
         }
       : {}),
     post: {

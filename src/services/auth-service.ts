@@ -231,11 +231,7 @@ export class AuthService {
     const t = await this.storage.principals.tokenByHash(hash);
     if (!t || t.revokedAt !== null || (t.expiresAt !== null && t.expiresAt <= now) || t.user.disabled)
       throw unauthenticated();
-    const principal: Principal = {
-      ...principalOf(t.user),
-      kind: 'token',
-      name: `${t.user.name} (token ${t.label})`,
-    };
+    const principal = principalOf(t.user, 'token', `${t.user.name} (token ${t.label})`);
     if (generation !== undefined) {
       if (this.tokenCache.size >= AUTH_CACHE_MAX) this.tokenCache.clear();
       this.tokenCache.set(hash, {
@@ -328,11 +324,11 @@ export class AuthService {
   }
 }
 
-function principalOf(u: StoredUser): Principal {
+function principalOf(u: StoredUser, kind: 'user' | 'token' = 'user', name = u.name): Principal {
   return {
     id: u.id,
-    kind: 'user',
-    name: u.name,
+    kind,
+    name,
     organizationId: u.organizationId,
     roles: u.roles.filter((r): r is Role => (ROLES as readonly string[]).includes(r)),
   };

@@ -91,7 +91,12 @@ export const queryBuilderInserter: BulkInserter = {
         .where('collection_id', '=', collectionId)
         .where('object_id', 'in', part)
         .execute())
-        entries.push({ ...e, is_latest: Number(e.is_latest), seq: Number(e.seq) });
+        entries.push({
+          object_id: e.object_id,
+          version_key: e.version_key,
+          is_latest: Number(e.is_latest),
+          seq: Number(e.seq),
+        });
     }
     return { versions, entries };
   },

@@ -63,7 +63,12 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
           is_latest: number | bigint;
           seq: number | bigint;
         }[]
-      ).map((e) => ({ ...e, is_latest: Number(e.is_latest), seq: Number(e.seq) }));
+      ).map((e) => ({
+        object_id: e.object_id,
+        version_key: e.version_key,
+        is_latest: Number(e.is_latest),
+        seq: Number(e.seq),
+      }));
       return Promise.resolve({ versions, entries });
     },
     insertVersions(_trx, rows: readonly VersionRow[]) {

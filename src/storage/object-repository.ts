@@ -266,19 +266,28 @@ export class ObjectRepository {
     };
     await this.inserter.insertVersions(
       trx,
-      newVersions.map((v) => ({
-        id: v.id,
-        version_key: v.versionKey,
-        type: v.type,
-        spec_version: v.specVersion,
-        version: v.version,
-        created_by_ref: v.createdByRef,
-        markings: v.markings === null ? null : JSON.stringify([...v.markings].sort()),
-        revoked: v.revoked ? 1 : 0,
-        raw_hash: v.rawHash,
-        body: v.body,
-        ...columnsOf(v),
-      })),
+      // Every row an explicit literal of one shape (no spread: see TaxiiService.page).
+      newVersions.map((v) => {
+        const c = columnsOf(v);
+        return {
+          id: v.id,
+          version_key: v.versionKey,
+          type: v.type,
+          spec_version: v.specVersion,
+          version: v.version,
+          created_by_ref: v.createdByRef,
+          markings: v.markings === null ? null : JSON.stringify([...v.markings].sort()),
+          revoked: v.revoked ? 1 : 0,
+          raw_hash: v.rawHash,
+          body: v.body,
+          tlp_rank: c.tlp_rank,
+          eff_rank: c.eff_rank,
+          other_markings: c.other_markings,
+          sharing_group_id: c.sharing_group_id,
+          source_ref: c.source_ref,
+          target_ref: c.target_ref,
+        };
+      }),
     );
     for (const part of chunks(demote, IN_CHUNK)) {
       await trx.updateTable('collection_entries').set({ is_latest: 0 }).where('seq', 'in', part).execute();
@@ -312,7 +321,7 @@ export class ObjectRepository {
     return outcomes.map((o) => {
       if (o.status !== 'added') return o;
       const k = s++;
-      return { ...o, dateAdded: datesAdded[k] ?? dateAdded, seq: seqs[k] ?? 0 };
+      return { status: 'added', dateAdded: datesAdded[k] ?? dateAdded, seq: seqs[k] ?? 0 };
     });
   }
 
