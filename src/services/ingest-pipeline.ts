@@ -518,6 +518,27 @@ function withBody(v: Omit<NewVersion, 'body'>, body: Uint8Array): NewVersion {
 }
 
 /**
+ * `v` published in a sharing group: an explicit literal of the one version shape (in Node 20, `{ ...v, key }` costs
+ * several microseconds per object and makes a slower object; docs/benchmarks.md, TAXII, fourth session).
+ */
+export function inSharingGroup(v: NewVersion, sharingGroupId: string): NewVersion {
+  return {
+    id: v.id,
+    type: v.type,
+    specVersion: v.specVersion,
+    versionKey: v.versionKey,
+    version: v.version,
+    createdByRef: v.createdByRef,
+    markings: v.markings,
+    revoked: v.revoked,
+    rawHash: v.rawHash,
+    body: v.body,
+    access: v.access,
+    sharingGroupId,
+  };
+}
+
+/**
  * Copies the versions' bodies (bytes) one after the other into one new buffer, and gives the versions with their
  * bodies as views on it: posted with that buffer transferred, a frame's bodies cross to the writer thread without a
  * copy or a string being made of them.

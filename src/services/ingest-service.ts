@@ -11,7 +11,13 @@ import type { Problem } from '../core/errors.js';
 import type { ScannerLimits } from '../core/json/bundle-scanner.js';
 import { canonicalJson, checkNewVersion, type StixObject } from '../core/stix/index.js';
 import type { NewVersion, Storage, WriteOutcome, WritePolicy } from '../storage/index.js';
-import { prepareFrames, prepareFramesInWorker, prepareVersion, type Frame } from './ingest-pipeline.js';
+import {
+  inSharingGroup,
+  prepareFrames,
+  prepareFramesInWorker,
+  prepareVersion,
+  type Frame,
+} from './ingest-pipeline.js';
 import { nodeValidateOptions } from './validation.js';
 export interface ImportOptions {
   /** Collection id (the caller resolves aliases). */
@@ -142,10 +148,9 @@ export class IngestService {
       frame.problems.forEach(report);
       if (frame.versions.length > 0) {
         // Objects before a structural failure are complete and valid; they are stored (unless atomic).
+        const groupId = options.sharingGroupId;
         const versions =
-          options.sharingGroupId === undefined
-            ? frame.versions
-            : frame.versions.map((v) => ({ ...v, sharingGroupId: options.sharingGroupId }));
+          groupId === undefined ? frame.versions : frame.versions.map((v) => inSharingGroup(v, groupId));
         const outcomes = await write(options.collectionId, versions, this.policy);
         outcomes.forEach((o, k) => {
           const v = frame.versions[k]!;

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../src/services/index.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { indicator } from '../e2e/taxii-support.js';
+import { inSharingGroup, prepareVersion } from '../../src/services/ingest-pipeline.js';
 import { testDatabases } from '../support/databases.js';
 
 const enc = new TextEncoder();
@@ -243,3 +244,21 @@ for (const { target, parallel } of modes) {
     },
   );
 }
+
+describe('inSharingGroup', () => {
+  it('gives the version with its group and every other property as it was, in the same order', () => {
+    const { version, problems } = prepareVersion(
+      enc.encode(JSON.stringify(malware(7, { created_by_ref: `identity--${uuid(8)}` }))),
+      '$.objects[0]',
+      0,
+      {},
+    );
+    expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+    const v = version!;
+    const grouped = inSharingGroup(v, 'group-a');
+    const expected = { ...v, sharingGroupId: 'group-a' };
+    expect(grouped).toStrictEqual(expected);
+    expect(Object.keys(grouped)).toEqual(Object.keys(expected));
+    expect(grouped.body).toBe(v.body);
+  });
+});
