@@ -496,11 +496,16 @@ export function prepareObjectBatch(m: ToObjectWorker, options: ValidateOptions):
 }
 
 /**
- * `v` with another body. An explicit literal, in `prepareVersion`'s property order: every version the pipeline
- * hands to the writer then has one object shape, which keeps the writer's property reads monomorphic (a spread
- * put `body` last).
+ * `v` with another body, or in a sharing group: always an explicit literal in `prepareVersion`'s property order, so
+ * every version the pipeline hands to the writer has one object shape, which keeps the writer's property reads
+ * monomorphic. (A spread would put `body` last, and in Node 20 `{ ...v, key }` also costs several microseconds per
+ * object and makes a slower object: docs/benchmarks.md, TAXII, fourth session.)
  */
-function withBody(v: Omit<NewVersion, 'body'>, body: Uint8Array): NewVersion {
+function versionWith(
+  v: Omit<NewVersion, 'body'>,
+  body: string | Uint8Array,
+  sharingGroupId: string | null | undefined,
+): NewVersion {
   return {
     id: v.id,
     type: v.type,
@@ -513,29 +518,17 @@ function withBody(v: Omit<NewVersion, 'body'>, body: Uint8Array): NewVersion {
     rawHash: v.rawHash,
     body,
     access: v.access,
-    sharingGroupId: v.sharingGroupId,
+    sharingGroupId,
   };
 }
 
-/**
- * `v` published in a sharing group: an explicit literal of the one version shape (in Node 20, `{ ...v, key }` costs
- * several microseconds per object and makes a slower object; docs/benchmarks.md, TAXII, fourth session).
- */
+function withBody(v: Omit<NewVersion, 'body'>, body: Uint8Array): NewVersion {
+  return versionWith(v, body, v.sharingGroupId);
+}
+
+/** `v` published in a sharing group. */
 export function inSharingGroup(v: NewVersion, sharingGroupId: string): NewVersion {
-  return {
-    id: v.id,
-    type: v.type,
-    specVersion: v.specVersion,
-    versionKey: v.versionKey,
-    version: v.version,
-    createdByRef: v.createdByRef,
-    markings: v.markings,
-    revoked: v.revoked,
-    rawHash: v.rawHash,
-    body: v.body,
-    access: v.access,
-    sharingGroupId,
-  };
+  return versionWith(v, v.body, sharingGroupId);
 }
 
 /**
