@@ -3,6 +3,7 @@
  * database (a SQLite file, or a PostgreSQL cluster started for the run), generated indicators and a fast fill, the
  * bench principal of the TAXII benchmarks and their bare `node:http` ceiling.
  */
+import autocannon from 'autocannon';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -178,5 +179,38 @@ export async function ceilingServer(
     url: `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/`,
     responseBytes: bytes.length,
     close: () => new Promise<void>((r) => server.close(() => r())),
+  };
+}
+
+/** The median of `xs` (the mean of the middle two for an even count). */
+export function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+}
+
+/** One autocannon run against a TAXII URL. */
+export interface Load {
+  requestsPerSec: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+/** `durationSeconds` of GETs of `url` at 16 connections, as a TAXII client with bearer `token`. */
+export async function taxiiLoad(url: string, token: string, durationSeconds: number): Promise<Load> {
+  const r = await autocannon({
+    url,
+    connections: 16,
+    duration: durationSeconds,
+    headers: { accept: TAXII_MEDIA_TYPE, authorization: `Bearer ${token}` },
+  });
+  return {
+    requestsPerSec: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    errors: r.errors,
+    non2xx: r.non2xx,
   };
 }

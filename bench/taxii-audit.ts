@@ -10,7 +10,6 @@
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import type { FastifyInstance } from 'fastify';
 import { buildHttpApp } from '../src/http/app.js';
 import { AuthService } from '../src/services/auth-service.js';
@@ -18,7 +17,6 @@ import { createServices } from '../src/services/index.js';
 import { TaxiiService } from '../src/services/taxii-service.js';
 import { openStorage } from '../src/storage/index.js';
 import { parseTaxiiConfig } from '../src/taxii/config.js';
-import { TAXII_MEDIA_TYPE } from '../src/taxii/media.js';
 import {
   benchDatabase,
   benchToken,
@@ -27,6 +25,8 @@ import {
   fillIndicators,
   indicatorBody,
   runContext,
+  taxiiLoad,
+  type Load,
 } from './support.js';
 
 const args = process.argv.slice(2);
@@ -35,7 +35,6 @@ const OBJECTS = Number(option('objects', '20000'));
 const DURATION = Number(option('duration', '10'));
 const ROUNDS = Number(option('rounds', '3'));
 const usePg = flag('pg');
-const TAXII = TAXII_MEDIA_TYPE;
 
 interface Served {
   audited: string;
@@ -100,22 +99,7 @@ async function serve(): Promise<void> {
   await database.dispose();
 }
 
-interface Load {
-  rps: number;
-  p50: number;
-  p99: number;
-  errors: number;
-}
-
-async function load(url: string, token: string): Promise<Load> {
-  const r = await autocannon({
-    url,
-    connections: 16,
-    duration: DURATION,
-    headers: { accept: TAXII, authorization: `Bearer ${token}` },
-  });
-  return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, errors: r.errors + r.non2xx };
-}
+const load = (url: string, token: string): Promise<Load> => taxiiLoad(url, token, DURATION);
 
 async function main(): Promise<void> {
   const child = spawn(
@@ -179,12 +163,12 @@ async function main(): Promise<void> {
     durationPerRun: DURATION,
     rounds,
     mean: {
-      bareRps: Math.round(mean((r) => r.bare.rps)),
-      unauditedRps: Math.round(mean((r) => r.unaudited.rps)),
-      auditedRps: Math.round(mean((r) => r.audited.rps)),
-      unauditedOfCeiling: `${((100 * mean((r) => r.unaudited.rps)) / mean((r) => r.bare.rps)).toFixed(1)} %`,
-      auditedOfCeiling: `${((100 * mean((r) => r.audited.rps)) / mean((r) => r.bare.rps)).toFixed(1)} %`,
-      auditedOfUnaudited: `${((100 * mean((r) => r.audited.rps)) / mean((r) => r.unaudited.rps)).toFixed(1)} %`,
+      bareRps: Math.round(mean((r) => r.bare.requestsPerSec)),
+      unauditedRps: Math.round(mean((r) => r.unaudited.requestsPerSec)),
+      auditedRps: Math.round(mean((r) => r.audited.requestsPerSec)),
+      unauditedOfCeiling: `${((100 * mean((r) => r.unaudited.requestsPerSec)) / mean((r) => r.bare.requestsPerSec)).toFixed(1)} %`,
+      auditedOfCeiling: `${((100 * mean((r) => r.audited.requestsPerSec)) / mean((r) => r.bare.requestsPerSec)).toFixed(1)} %`,
+      auditedOfUnaudited: `${((100 * mean((r) => r.audited.requestsPerSec)) / mean((r) => r.unaudited.requestsPerSec)).toFixed(1)} %`,
       auditEntriesPerSecond: Number((mean((r) => r.entries) / DURATION).toFixed(2)),
     },
   };

@@ -13,7 +13,15 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { benchNode, benchToken, commandLine, fillIndicators, indicatorBody, runContext } from './support.js';
+import {
+  benchNode,
+  benchToken,
+  commandLine,
+  fillIndicators,
+  indicatorBody,
+  median,
+  runContext,
+} from './support.js';
 
 const { option } = commandLine();
 const OBJECTS = Number(option('objects', '20000'));
@@ -54,7 +62,6 @@ try {
   await round(Math.min(REQUESTS, 5000)); // warm-up: JIT, caches
   const micros: number[] = [];
   for (let r = 0; r < ROUNDS; r++) micros.push(Number((await round(REQUESTS)).toFixed(1)));
-  const sorted = [...micros].sort((a, b) => a - b);
   process.stdout.write(
     `${JSON.stringify(
       {
@@ -62,7 +69,7 @@ try {
         objects: OBJECTS,
         requestsPerRound: REQUESTS,
         microsecondsPerRequest: micros,
-        median: sorted[sorted.length >> 1],
+        median: median(micros),
       },
       null,
       2,

@@ -10,7 +10,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { TaxiiService } from '../src/services/taxii-service.js';
-import { benchDatabase, benchNode, benchToken, commandLine, indicatorBody, runContext } from './support.js';
+import {
+  benchDatabase,
+  benchNode,
+  benchToken,
+  commandLine,
+  indicatorBody,
+  median,
+  runContext,
+} from './support.js';
 
 const { option, flag } = commandLine();
 const ROUNDS = Number(option('rounds', '6'));
@@ -27,11 +35,6 @@ const mainThreadCpu = (): number => {
 const processCpu = (): number => {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1e6;
-};
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
 
 async function* envelope(first: number, count: number): AsyncGenerator<Uint8Array> {

@@ -33,7 +33,10 @@ import {
   commandLine,
   fillIndicators,
   indicatorBody,
+  median,
   runContext,
+  taxiiLoad,
+  type Load,
 } from './support.js';
 
 const args = process.argv.slice(2);
@@ -47,25 +50,6 @@ const ROUNDS = Math.max(1, Number(option('rounds', '3')));
 const usePg = flag('pg');
 const MIX_SECONDS = Number(option('mix', '0'));
 const TAXII = TAXII_MEDIA_TYPE;
-
-interface Load {
-  requestsPerSec: number;
-  p50: number;
-  p99: number;
-  errors: number;
-  non2xx: number;
-}
-
-async function load(url: string, headers: Record<string, string>): Promise<Load> {
-  const r = await autocannon({ url, connections: 16, duration: DURATION, headers });
-  return {
-    requestsPerSec: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    errors: r.errors,
-    non2xx: r.non2xx,
-  };
-}
 
 interface Served {
   target: string;
@@ -126,12 +110,6 @@ const cpuSeconds = (pid: number, mainThreadOnly = false): number => {
 };
 
 const loadAverage = (): string => readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-
-const median = (xs: readonly number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
 
 interface PostRun {
   seconds: number;
@@ -241,13 +219,12 @@ async function main(): Promise<void> {
     });
     child.on('exit', (code) => reject(new Error(`server process exited (${code})`)));
   });
-  const headers = { accept: TAXII, authorization: `Bearer ${served.token}` };
   const rounds: { ceiling: Load; taxii: Load; ratio: number }[] = [];
   if (!postOnly) {
-    await load(served.target, headers); // warm-up
+    await taxiiLoad(served.target, served.token, DURATION); // warm-up
     for (let round = 0; round < ROUNDS; round++) {
-      const ceiling = await load(served.bareUrl, headers);
-      const taxii = await load(served.target, headers);
+      const ceiling = await taxiiLoad(served.bareUrl, served.token, DURATION);
+      const taxii = await taxiiLoad(served.target, served.token, DURATION);
       rounds.push({
         ceiling,
         taxii,
