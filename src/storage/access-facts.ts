@@ -4,7 +4,7 @@
  */
 import { sql, type Transaction } from 'kysely';
 import { accessOf, isStatementMarking, splitMarkings, type VersionAccess } from '../core/access/facts.js';
-import type { BulkInserter } from './bulk-insert.js';
+import type { BulkInserter, MarkingRefRow } from './bulk-insert.js';
 import { bodyText, type NewVersion } from './object-repository.js';
 import type { Database } from './schema.js';
 import { AUDIENCE_SQL, NO_COLLECTION_RANK, audienceKey } from './sharing-migration.js';
@@ -71,13 +71,16 @@ export async function afterWrite(
   trx: Transaction<Database>,
   inserter: BulkInserter,
   newVersions: readonly NewVersion[],
+  /** The `row_id` of each of `newVersions`, in the same order. */
+  rowIds: readonly number[],
   reenteredIds: readonly string[],
 ): Promise<void> {
-  const refs: { id: string; version_key: string; marking_ref: string }[] = [];
+  const refs: MarkingRefRow[] = [];
   const statements: { id: string }[] = [];
-  for (const v of newVersions) {
+  for (let i = 0; i < newVersions.length; i++) {
+    const v = newVersions[i]!;
     for (const m of splitMarkings(accessOfVersion(v).markingRefs).others)
-      refs.push({ id: v.id, version_key: v.versionKey, marking_ref: m });
+      refs.push({ version_row: rowIds[i]!, marking_ref: m });
     if (
       v.type === 'marking-definition' &&
       isStatementMarking(JSON.parse(bodyText(v)) as Record<string, unknown>)
@@ -103,20 +106,20 @@ export async function recomputeEffectiveRank(
   const scope = Array.isArray(ids)
     ? sql`stix_versions.id in (${sql.join(ids as string[])})`
     : sql`exists (select 1 from collection_entries x where x.collection_id = ${(ids as { collectionId: string }).collectionId}
-        and x.object_id = stix_versions.id and x.version_key = stix_versions.version_key)`;
+        and x.version_row = stix_versions.row_id)`;
   await sql`update stix_versions set eff_rank = coalesce((select max(c.default_rank)
       from collection_entries e join collections c on c.id = e.collection_id
-      where e.object_id = stix_versions.id and e.version_key = stix_versions.version_key), ${NO_COLLECTION_RANK})
+      where e.version_row = stix_versions.row_id), ${NO_COLLECTION_RANK})
     where tlp_rank is null and ${scope}`.execute(trx);
   // The entries of those versions (in every collection) carry the audience key: refresh it.
   const entryScope = Array.isArray(ids)
-    ? sql`collection_entries.object_id in (${sql.join(ids as string[])})`
-    : sql`collection_entries.object_id in (select x.object_id from collection_entries x
-        where x.collection_id = ${(ids as { collectionId: string }).collectionId})`;
+    ? sql`collection_entries.version_row in (select s.row_id from stix_versions s
+        where s.id in (${sql.join(ids as string[])}))`
+    : sql`collection_entries.version_row in (select s.row_id from stix_versions s
+        where s.id in (select x.object_id from collection_entries x
+          where x.collection_id = ${(ids as { collectionId: string }).collectionId}))`;
   await sql`update collection_entries set
-      audience = (select ${AUDIENCE_SQL} from stix_versions v
-        where v.id = collection_entries.object_id and v.version_key = collection_entries.version_key),
-      author = (select v.created_by_ref from stix_versions v
-        where v.id = collection_entries.object_id and v.version_key = collection_entries.version_key)
+      audience = (select ${AUDIENCE_SQL} from stix_versions v where v.row_id = collection_entries.version_row),
+      author = (select v.created_by_ref from stix_versions v where v.row_id = collection_entries.version_row)
     where ${entryScope}`.execute(trx);
 }

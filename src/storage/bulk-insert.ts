@@ -31,6 +31,8 @@ export interface VersionRow {
 /** One `collection_entries` row (its `seq` is assigned by the database). */
 export interface EntryRow {
   readonly collection_id: string;
+  /** The version's `stix_versions.row_id`. */
+  readonly version_row: number;
   readonly object_id: string;
   readonly version_key: string;
   readonly type: string;
@@ -43,14 +45,14 @@ export interface EntryRow {
 
 /** One `version_marking_refs` row (a non-TLP marking of a version); duplicates are ignored. */
 export interface MarkingRefRow {
-  readonly id: string;
-  readonly version_key: string;
+  /** The version's `stix_versions.row_id`. */
+  readonly version_row: number;
   readonly marking_ref: string;
 }
 
 /** What is stored for some object ids: their versions (anywhere), and their entries in one collection. */
 export interface StoredLookup {
-  readonly versions: { id: string; version_key: string; raw_hash: string }[];
+  readonly versions: { id: string; version_key: string; raw_hash: string; row_id: number }[];
   readonly entries: { object_id: string; version_key: string; is_latest: number; seq: number }[];
 }
 
@@ -61,7 +63,8 @@ export interface BulkInserter {
     collectionId: string,
     ids: readonly string[],
   ): Promise<StoredLookup>;
-  insertVersions(trx: Transaction<Database>, rows: readonly VersionRow[]): Promise<void>;
+  /** Returns the assigned `row_id` of each row, in input order. */
+  insertVersions(trx: Transaction<Database>, rows: readonly VersionRow[]): Promise<number[]>;
   /** Returns the assigned `seq` of each row, in input order (strictly increasing). */
   insertEntries(trx: Transaction<Database>, rows: readonly EntryRow[]): Promise<number[]>;
   insertMarkingRefs(trx: Transaction<Database>, rows: readonly MarkingRefRow[]): Promise<void>;
@@ -78,18 +81,24 @@ export const queryBuilderInserter: BulkInserter = {
     const entries: StoredLookup['entries'] = [];
     for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
       const part = ids.slice(i, i + LOOKUP_CHUNK);
-      versions.push(
-        ...(await trx
-          .selectFrom('stix_versions')
-          .select(['id', 'version_key', 'raw_hash'])
-          .where('id', 'in', part)
-          .execute()),
-      );
+      for (const v of await trx
+        .selectFrom('stix_versions')
+        .select(['id', 'version_key', 'raw_hash', 'row_id'])
+        .where('id', 'in', part)
+        .execute())
+        versions.push({
+          id: v.id,
+          version_key: v.version_key,
+          raw_hash: v.raw_hash,
+          row_id: Number(v.row_id),
+        });
       for (const e of await trx
-        .selectFrom('collection_entries')
-        .select(['object_id', 'version_key', 'is_latest', 'seq'])
-        .where('collection_id', '=', collectionId)
-        .where('object_id', 'in', part)
+        .selectFrom('stix_versions as v')
+        .innerJoin('collection_entries as e', (j) =>
+          j.onRef('e.version_row', '=', 'v.row_id').on('e.collection_id', '=', collectionId),
+        )
+        .select(['v.id as object_id', 'v.version_key', 'e.is_latest', 'e.seq'])
+        .where('v.id', 'in', part)
         .execute())
         entries.push({
           object_id: e.object_id,
@@ -101,8 +110,10 @@ export const queryBuilderInserter: BulkInserter = {
     return { versions, entries };
   },
   async insertVersions(trx, rows) {
+    // RETURNING gives no order guarantee: row ids are matched back by (id, version_key), unique per table.
+    const rowIds = new Map<string, number>();
     for (let i = 0; i < rows.length; i += CHUNK)
-      await trx
+      for (const r of await trx
         .insertInto('stix_versions')
         .values(
           rows
@@ -111,7 +122,10 @@ export const queryBuilderInserter: BulkInserter = {
               typeof r.body === 'string' ? { ...r, body: r.body } : { ...r, body: utf8.decode(r.body) },
             ),
         )
-        .execute();
+        .returning(['id', 'version_key', 'row_id'])
+        .execute())
+        rowIds.set(`${r.id}\u0000${r.version_key}`, Number(r.row_id));
+    return rows.map((r) => rowIds.get(`${r.id}\u0000${r.version_key}`)!);
   },
   async insertEntries(trx, rows) {
     const seqs: number[] = [];
@@ -130,7 +144,7 @@ export const queryBuilderInserter: BulkInserter = {
       await trx
         .insertInto('version_marking_refs')
         .values(rows.slice(i, i + CHUNK))
-        .onConflict((oc) => oc.columns(['id', 'version_key', 'marking_ref']).doNothing())
+        .onConflict((oc) => oc.columns(['version_row', 'marking_ref']).doNothing())
         .execute();
   },
 };

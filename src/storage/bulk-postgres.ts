@@ -17,6 +17,7 @@ import type { Database } from './schema.js';
 
 const TEXT_OID = 25;
 const INT4_OID = 23;
+const INT8_OID = 20;
 
 /** Rows per statement at most, and body bytes per statement at most (bounds the size of one message). */
 const MAX_ROWS = 5000;
@@ -79,6 +80,19 @@ function binaryInt4Array(values: readonly (number | null)[]): Buffer {
   return buf;
 }
 
+/** An int8[] of non-null safe integers (row ids). */
+function binaryInt8Array(values: readonly number[]): Buffer {
+  const buf = Buffer.allocUnsafe(20 + values.length * 12);
+  let at = header(buf, 0, INT8_OID, values.length);
+  for (const v of values) {
+    if (!Number.isSafeInteger(v)) throw new RangeError(`not a safe integer: ${String(v)}`);
+    buf.writeInt32BE(8, at);
+    buf.writeBigInt64BE(BigInt(v), at + 4);
+    at += 12;
+  }
+  return buf;
+}
+
 function countNulls(values: readonly (number | null)[]): number {
   let n = 0;
   for (const v of values) if (v === null || v === undefined) n++;
@@ -99,6 +113,8 @@ const texts = <R>(rows: readonly R[], pick: (r: R) => string | Uint8Array | null
   sql`${binaryTextArray(rows.map(pick))}::text[]`;
 const ints = <R>(rows: readonly R[], pick: (r: R) => number | null): RawBuilder<unknown> =>
   sql`${binaryInt4Array(rows.map(pick))}::int4[]`;
+const bigints = <R>(rows: readonly R[], pick: (r: R) => number): RawBuilder<unknown> =>
+  sql`${binaryInt8Array(rows.map(pick))}::int8[]`;
 
 /** Consecutive slices of at most MAX_ROWS rows and (but for single huge rows) MAX_BYTES of `weight`. */
 function* slices<R>(rows: readonly R[], weight: (r: R) => number): Generator<readonly R[]> {
@@ -120,9 +136,15 @@ const versionWeight = (r: VersionRow): number =>
   (typeof r.body === 'string' ? r.body.length * 3 : r.body.length) + 256;
 const entryWeight = (): number => 256;
 
-async function insertVersions(trx: Transaction<Database>, rows: readonly VersionRow[]): Promise<void> {
-  for (const part of slices(rows, versionWeight))
-    await sql`insert into stix_versions (id, version_key, type, spec_version, version, created_by_ref, markings,
+async function insertVersions(trx: Transaction<Database>, rows: readonly VersionRow[]): Promise<number[]> {
+  // RETURNING promises no order: row ids are matched back by (id, version_key), unique per table.
+  const rowIds = new Map<string, number>();
+  for (const part of slices(rows, versionWeight)) {
+    const { rows: out } = await sql<{
+      id: string;
+      version_key: string;
+      row_id: number | string;
+    }>`insert into stix_versions (id, version_key, type, spec_version, version, created_by_ref, markings,
         revoked, raw_hash, body, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref)
       select * from unnest(${texts(part, (r) => r.id)}, ${texts(part, (r) => r.version_key)},
         ${texts(part, (r) => r.type)}, ${texts(part, (r) => r.spec_version)}, ${texts(part, (r) => r.version)},
@@ -130,7 +152,15 @@ async function insertVersions(trx: Transaction<Database>, rows: readonly Version
         ${texts(part, (r) => r.raw_hash)}, ${texts(part, (r) => r.body)}, ${ints(part, (r) => r.tlp_rank)},
         ${ints(part, (r) => r.eff_rank)}, ${ints(part, (r) => r.other_markings)},
         ${texts(part, (r) => r.sharing_group_id)}, ${texts(part, (r) => r.source_ref)},
-        ${texts(part, (r) => r.target_ref)})`.execute(trx);
+        ${texts(part, (r) => r.target_ref)})
+      returning id, version_key, row_id`.execute(trx);
+    for (const r of out) rowIds.set(`${r.id}\u0000${r.version_key}`, Number(r.row_id));
+  }
+  return rows.map((r) => {
+    const rowId = rowIds.get(`${r.id}\u0000${r.version_key}`);
+    if (rowId === undefined) throw new Error(`stix_versions: no row id returned for ${r.id}`);
+    return rowId;
+  });
 }
 
 async function insertEntries(trx: Transaction<Database>, rows: readonly EntryRow[]): Promise<number[]> {
@@ -139,12 +169,12 @@ async function insertEntries(trx: Transaction<Database>, rows: readonly EntryRow
     // `order by n` feeds the rows in input order, so the seq default is drawn in that order, and RETURNING
     // gives them back in insertion order.
     const { rows: out } = await sql<{ seq: number | string }>`insert into collection_entries (collection_id,
-        object_id, version_key, type, spec_version, date_added, is_latest, audience, author)
-      select c, o, k, t, s, d, l, a, w from unnest(${texts(part, (r) => r.collection_id)},
-        ${texts(part, (r) => r.object_id)}, ${texts(part, (r) => r.version_key)}, ${texts(part, (r) => r.type)},
+        version_row, object_id, version_key, type, spec_version, date_added, is_latest, audience, author)
+      select c, r, o, k, t, s, d, l, a, w from unnest(${texts(part, (r) => r.collection_id)},
+        ${bigints(part, (r) => r.version_row)}, ${texts(part, (r) => r.object_id)}, ${texts(part, (r) => r.version_key)}, ${texts(part, (r) => r.type)},
         ${texts(part, (r) => r.spec_version)}, ${texts(part, (r) => r.date_added)}, ${ints(part, (r) => r.is_latest)},
         ${texts(part, (r) => r.audience)}, ${texts(part, (r) => r.author)})
-        with ordinality as x(c, o, k, t, s, d, l, a, w, n)
+        with ordinality as x(c, r, o, k, t, s, d, l, a, w, n)
       order by n
       returning seq`.execute(trx);
     if (out.length !== part.length)
@@ -161,16 +191,15 @@ async function insertEntries(trx: Transaction<Database>, rows: readonly EntryRow
 
 async function insertMarkingRefs(trx: Transaction<Database>, rows: readonly MarkingRefRow[]): Promise<void> {
   for (const part of slices(rows, entryWeight))
-    await sql`insert into version_marking_refs (id, version_key, marking_ref)
-      select * from unnest(${texts(part, (r) => r.id)}, ${texts(part, (r) => r.version_key)},
-        ${texts(part, (r) => r.marking_ref)})
+    await sql`insert into version_marking_refs (version_row, marking_ref)
+      select * from unnest(${bigints(part, (r) => r.version_row)}, ${texts(part, (r) => r.marking_ref)})
       on conflict do nothing`.execute(trx);
 }
 
 export const postgresInserter: BulkInserter = {
   lookupStored: (trx, collectionId, ids) => lookupStoredPostgres(trx, collectionId, ids),
   async insertVersions(trx, rows) {
-    if (rows.length > 0) await insertVersions(trx, rows);
+    return rows.length > 0 ? insertVersions(trx, rows) : [];
   },
   async insertEntries(trx, rows) {
     return rows.length > 0 ? insertEntries(trx, rows) : [];
@@ -200,14 +229,17 @@ export async function lookupStoredPostgres(
     raw_hash: string | null;
     is_latest: number | null;
     seq: number | string | null;
-  }>`with q(id) as materialized (select * from unnest(${sql`${binaryTextArray(ids)}::text[]`}))
-    select false as entry, s.id, s.version_key, s.raw_hash, null::integer as is_latest, null::bigint as seq
-      from q cross join lateral (select id, version_key, raw_hash from stix_versions s
-        where s.id = q.id offset 0) s
+    row_id: number | string;
+  }>`with q(id) as materialized (select * from unnest(${sql`${binaryTextArray(ids)}::text[]`})),
+    v as materialized (select s.id, s.version_key, s.raw_hash, s.row_id
+      from q cross join lateral (select id, version_key, raw_hash, row_id from stix_versions s
+        where s.id = q.id offset 0) s)
+    select false as entry, v.id, v.version_key, v.raw_hash, null::integer as is_latest, null::bigint as seq, v.row_id
+      from v
     union all
-    select true, e.object_id, e.version_key, null, e.is_latest, e.seq
-      from q cross join lateral (select object_id, version_key, is_latest, seq from collection_entries e
-        where e.object_id = q.id and e.collection_id = ${collectionId} offset 0) e`.execute(trx);
+    select true, v.id, v.version_key, null, e.is_latest, e.seq, v.row_id
+      from v cross join lateral (select is_latest, seq from collection_entries e
+        where e.version_row = v.row_id and e.collection_id = ${collectionId} offset 0) e`.execute(trx);
   const versions: StoredLookup['versions'] = [];
   const entries: StoredLookup['entries'] = [];
   for (const r of rows)
@@ -218,6 +250,12 @@ export async function lookupStoredPostgres(
         is_latest: Number(r.is_latest),
         seq: Number(r.seq),
       });
-    else versions.push({ id: r.id, version_key: r.version_key, raw_hash: r.raw_hash! });
+    else
+      versions.push({
+        id: r.id,
+        version_key: r.version_key,
+        raw_hash: r.raw_hash!,
+        row_id: Number(r.row_id),
+      });
   return { versions, entries };
 }

@@ -7,7 +7,7 @@
  * where a JavaScript string would be re-encoded.
  */
 import type Sqlite from 'better-sqlite3';
-import type { BulkInserter, EntryRow, MarkingRefRow, StoredLookup, VersionRow } from './bulk-insert.js';
+import type { BulkInserter, EntryRow, MarkingRefRow, VersionRow } from './bulk-insert.js';
 import type { WriteSignal } from './database.js';
 
 type Param = string | number | bigint | Buffer | null;
@@ -35,27 +35,40 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
          values (?, ?, ?, ?, ?, ?, ?, ?, ?, cast(? as text), ?, ?, ?, ?, ?, ?)`,
       ),
       entry: sqlite.prepare(
-        `insert into collection_entries (collection_id, object_id, version_key, type, spec_version, date_added,
-           is_latest, audience, author)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `insert into collection_entries (collection_id, version_row, object_id, version_key, type, spec_version,
+           date_added, is_latest, audience, author)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ),
       ref: sqlite.prepare(
-        `insert into version_marking_refs (id, version_key, marking_ref) values (?, ?, ?) on conflict do nothing`,
+        `insert into version_marking_refs (version_row, marking_ref) values (?, ?) on conflict do nothing`,
       ),
       // The batch's ids as one JSON array parameter: one prepared statement whatever the batch size.
       storedVersions: sqlite.prepare(
-        `select id, version_key, raw_hash from stix_versions where id in (select value from json_each(?))`,
+        `select id, version_key, raw_hash, row_id from stix_versions where id in (select value from json_each(?))`,
       ),
       storedEntries: sqlite.prepare(
-        `select object_id, version_key, is_latest, seq from collection_entries
-         where object_id in (select value from json_each(?)) and collection_id = ?`,
+        `select v.id as object_id, v.version_key, e.is_latest, e.seq
+         from stix_versions v join collection_entries e on e.version_row = v.row_id
+         where v.id in (select value from json_each(?)) and e.collection_id = ?`,
       ),
     });
   return {
     lookupStored(_trx, collectionId, ids) {
       const { storedVersions, storedEntries } = prepared();
       const list = JSON.stringify(ids);
-      const versions = storedVersions.all(list) as StoredLookup['versions'];
+      const versions = (
+        storedVersions.all(list) as {
+          id: string;
+          version_key: string;
+          raw_hash: string;
+          row_id: number | bigint;
+        }[]
+      ).map((v) => ({
+        id: v.id,
+        version_key: v.version_key,
+        raw_hash: v.raw_hash,
+        row_id: Number(v.row_id),
+      }));
       const entries = (
         storedEntries.all(list, collectionId) as {
           object_id: string;
@@ -74,26 +87,31 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
     insertVersions(_trx, rows: readonly VersionRow[]) {
       const { version } = prepared();
       writes?.fire();
-      for (const r of rows)
-        version.run(
-          r.id,
-          r.version_key,
-          r.type,
-          r.spec_version,
-          r.version,
-          r.created_by_ref,
-          r.markings,
-          r.revoked,
-          r.raw_hash,
-          typeof r.body === 'string' ? r.body : asBuffer(r.body),
-          r.tlp_rank,
-          r.eff_rank,
-          r.other_markings,
-          r.sharing_group_id,
-          r.source_ref,
-          r.target_ref,
+      const rowIds: number[] = new Array<number>(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        rowIds[i] = Number(
+          version.run(
+            r.id,
+            r.version_key,
+            r.type,
+            r.spec_version,
+            r.version,
+            r.created_by_ref,
+            r.markings,
+            r.revoked,
+            r.raw_hash,
+            typeof r.body === 'string' ? r.body : asBuffer(r.body),
+            r.tlp_rank,
+            r.eff_rank,
+            r.other_markings,
+            r.sharing_group_id,
+            r.source_ref,
+            r.target_ref,
+          ).lastInsertRowid,
         );
-      return Promise.resolve();
+      }
+      return Promise.resolve(rowIds);
     },
     insertEntries(_trx, rows: readonly EntryRow[]) {
       const { entry } = prepared();
@@ -104,6 +122,7 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
         seqs[i] = Number(
           entry.run(
             r.collection_id,
+            r.version_row,
             r.object_id,
             r.version_key,
             r.type,
@@ -120,7 +139,7 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
     insertMarkingRefs(_trx, rows: readonly MarkingRefRow[]) {
       const { ref } = prepared();
       writes?.fire();
-      for (const r of rows) ref.run(r.id, r.version_key, r.marking_ref);
+      for (const r of rows) ref.run(r.version_row, r.marking_ref);
       return Promise.resolve();
     },
   };

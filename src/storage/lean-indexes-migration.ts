@@ -76,7 +76,7 @@ export const leanIndexesMigration = (dialect: DatabaseKind): Migration => ({
     await sql`drop table version_marking_refs`.execute(db);
     await sql`alter table version_marking_refs_new rename to version_marking_refs`.execute(db);
 
-    await plannerStatistics(db);
+    await writePlannerStatistics(db, STATISTICS);
   },
 });
 
@@ -108,11 +108,15 @@ const STATISTICS: readonly (readonly [table: string, index: string, stat: string
   ['stix_versions', 'stix_versions_type_idx', '1000000 20000'],
 ];
 
-async function plannerStatistics(db: Kysely<unknown>): Promise<void> {
+/** Writes these rows of sqlite_stat1 (replacing any for the same index) and makes the planner read them. */
+export async function writePlannerStatistics(
+  db: Kysely<unknown>,
+  statistics: readonly (readonly [table: string, index: string, stat: string])[],
+): Promise<void> {
   // Creates sqlite_stat1 if it does not exist yet. One small table only: a plain ANALYZE would read every table of
   // an upgraded store (a million entries and their bodies) at start-up, for figures replaced just below.
   await sql`analyze collections`.execute(db);
-  for (const [table, index, stat] of STATISTICS) {
+  for (const [table, index, stat] of statistics) {
     await sql`delete from sqlite_stat1 where tbl = ${table} and idx = ${index}`.execute(db);
     await sql`insert into sqlite_stat1 (tbl, idx, stat) values (${table}, ${index}, ${stat})`.execute(db);
   }
@@ -120,8 +124,9 @@ async function plannerStatistics(db: Kysely<unknown>): Promise<void> {
   const stat4 = await sql<{
     n: number;
   }>`select count(*) as n from sqlite_schema where name = 'sqlite_stat4'`.execute(db);
+  const tables = [...new Set(statistics.map(([table]) => table))];
   if (Number(stat4.rows[0]?.n ?? 0) > 0)
-    await sql`delete from sqlite_stat4 where tbl in ('collection_entries', 'stix_versions')`.execute(db);
+    await sql`delete from sqlite_stat4 where tbl in (${sql.join(tables)})`.execute(db);
   // Makes the planner read them now.
   await sql`analyze sqlite_schema`.execute(db);
 }

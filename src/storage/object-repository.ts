@@ -12,7 +12,13 @@ import type { VersionAccess } from '../core/access/facts.js';
 import { accessColumns, afterWrite, collectionDefaultRank, entryAccessColumns } from './access-facts.js';
 import { queryBuilderInserter, type BulkInserter } from './bulk-insert.js';
 import type { Database } from './schema.js';
-import { collectionEntries, selectVisiblePage, visibilityFilter, type Visibility } from './visibility.js';
+import {
+  collectionEntries,
+  selectVisiblePage,
+  versionRowsOf,
+  visibilityFilter,
+  type Visibility,
+} from './visibility.js';
 
 /** A version ready to store: the service has parsed and validated it. */
 export interface NewVersion {
@@ -180,13 +186,13 @@ export class ObjectRepository {
     const ids = [...new Set(batch.map((v) => v.id))];
 
     // What is already stored for these ids, globally and in this collection.
-    const stored = new Map<string, { rawHash: string }>(); // key id\0versionKey
+    const stored = new Map<string, { rawHash: string; rowId: number }>(); // key id\0versionKey
     const versionKeysById = new Map<string, string[]>();
     const inCollection = new Set<string>(); // key id\0versionKey
     const latestInCollection = new Map<string, { versionKey: string; seq: number }>();
     const found = await this.inserter.lookupStored(trx, collectionId, ids);
     for (const r of found.versions) {
-      stored.set(key(r.id, r.version_key), { rawHash: r.raw_hash });
+      stored.set(key(r.id, r.version_key), { rawHash: r.raw_hash, rowId: r.row_id });
       push(versionKeysById, r.id, r.version_key);
     }
     for (const e of found.entries) {
@@ -238,7 +244,6 @@ export class ObjectRepository {
             continue;
           }
         }
-        stored.set(k, { rawHash: v.rawHash });
         bodiesInBatch.set(k, v);
         push(versionKeysById, v.id, v.versionKey);
         newVersions.push(v);
@@ -264,7 +269,7 @@ export class ObjectRepository {
       if (c === undefined) columns.set(v, (c = accessColumns(v, defaultRank)));
       return c;
     };
-    await this.inserter.insertVersions(
+    const newRowIds = await this.inserter.insertVersions(
       trx,
       // Every row an explicit literal of one shape (no spread: see TaxiiService.page).
       newVersions.map((v) => {
@@ -289,6 +294,13 @@ export class ObjectRepository {
         };
       }),
     );
+    // The row id of every entry's version: just assigned, or already stored.
+    const rowIdOf = new Map<NewVersion, number>();
+    for (let i = 0; i < newVersions.length; i++) rowIdOf.set(newVersions[i]!, newRowIds[i]!);
+    const versionRow = (v: NewVersion): number =>
+      rowIdOf.get(v) ??
+      rowIdOf.get(bodiesInBatch.get(key(v.id, v.versionKey))!) ??
+      stored.get(key(v.id, v.versionKey))!.rowId;
     for (const part of chunks(demote, IN_CHUNK)) {
       await trx.updateTable('collection_entries').set({ is_latest: 0 }).where('seq', 'in', part).execute();
     }
@@ -300,6 +312,7 @@ export class ObjectRepository {
       trx,
       newEntries.map((v, i) => ({
         collection_id: collectionId,
+        version_row: versionRow(v),
         object_id: v.id,
         version_key: v.versionKey,
         type: v.type,
@@ -314,6 +327,7 @@ export class ObjectRepository {
       trx,
       this.inserter,
       newVersions,
+      newRowIds,
       newEntries.filter((v) => !isNew.has(v)).map((v) => v.id),
     );
     // Fill in the sequence numbers and dates of the added outcomes, in order.
@@ -379,8 +393,8 @@ export class ObjectRepository {
       const newest = await trx
         .selectFrom('collection_entries')
         .select(['seq', 'is_latest'])
+        .where('version_row', 'in', versionRowsOf([objectId]))
         .where('collection_id', '=', collectionId)
-        .where('object_id', '=', objectId)
         .orderBy('version_key', 'desc')
         .limit(1)
         .executeTakeFirst();
@@ -400,7 +414,7 @@ export class ObjectRepository {
     let query = collectionEntries(this.db, q.collectionId).select('v.body');
     if ((q.versions ?? 'last') === 'last') query = query.where('e.is_latest', '=', 1);
     if (q.types && q.types.length > 0) query = query.where('e.type', 'in', [...q.types]);
-    if (q.ids && q.ids.length > 0) query = query.where('e.object_id', 'in', [...q.ids]);
+    if (q.ids && q.ids.length > 0) query = query.where('e.version_row', 'in', versionRowsOf(q.ids));
     if (q.afterSeq !== undefined) query = query.where('e.seq', '>', q.afterSeq);
     const rows = await selectVisiblePage(this.db, query, visibility, q.limit);
     return rows.map((r) => ({
@@ -463,9 +477,7 @@ export class ObjectRepository {
     if (collectionId !== undefined) {
       let query = this.db
         .selectFrom('collection_entries as e')
-        .innerJoin('stix_versions as v', (j) =>
-          j.onRef('v.id', '=', 'e.object_id').onRef('v.version_key', '=', 'e.version_key'),
-        )
+        .innerJoin('stix_versions as v', 'v.row_id', 'e.version_row')
         .select(({ fn }) => [
           'e.type',
           fn.countAll<number | string>().as('versions'),

@@ -16,6 +16,8 @@ export interface CollectionTable {
 
 /** One version of one STIX object, globally unique by (id, version_key). */
 export interface StixVersionTable {
+  /** Assigned by the database, never reused (migration 009): what entries and marking references point at. */
+  row_id: Generated<number>;
   id: string;
   /** Fixed-width sortable key of `modified` (or `created`); '' for unversioned objects (SCOs). */
   version_key: string;
@@ -48,6 +50,9 @@ export interface StixVersionTable {
 export interface CollectionEntryTable {
   seq: Generated<number>;
   collection_id: string;
+  /** The stored version (`stix_versions.row_id`); unique per collection. */
+  version_row: number;
+  /** The version's id and version key, as on the version (what pages return without a join). */
   object_id: string;
   version_key: string;
   type: string;
@@ -155,8 +160,8 @@ export interface StatementMarkingTable {
 
 /** The non-TLP marking references of a version (TLP ones are summarised by tlp_rank). */
 export interface VersionMarkingRefTable {
-  id: string;
-  version_key: string;
+  /** The version (`stix_versions.row_id`). */
+  version_row: number;
   marking_ref: string;
 }
 

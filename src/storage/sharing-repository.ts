@@ -14,7 +14,7 @@ import {
 import type { Principal } from '../core/access/principal.js';
 import { recomputeEffectiveRank } from './access-facts.js';
 import type { Database } from './schema.js';
-import type { Visibility } from './visibility.js';
+import { versionRowsOf, type Visibility } from './visibility.js';
 
 export interface Organization {
   readonly id: string;
@@ -240,7 +240,7 @@ export class SharingRepository {
         .selectFrom('collection_entries as e')
         .innerJoin('collections as c', 'c.id', 'e.collection_id')
         .select(['e.object_id', 'e.version_key', 'c.default_rank'])
-        .where('e.object_id', 'in', part)
+        .where('e.version_row', 'in', versionRowsOf(part))
         .execute();
       const ends = withEnds
         ? await this.accessFacts(

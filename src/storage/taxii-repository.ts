@@ -7,7 +7,7 @@ import type Sqlite from 'better-sqlite3';
 import type { WriteSignal } from './database.js';
 import type { NewVersion, ObjectRepository, WriteOutcome, WritePolicy } from './object-repository.js';
 import type { Database } from './schema.js';
-import { collectionEntries, selectVisiblePage, type Visibility } from './visibility.js';
+import { collectionEntries, selectVisiblePage, versionRowsOf, type Visibility } from './visibility.js';
 
 /** Which versions of each object: any of these (ORed). */
 export interface VersionSelector {
@@ -260,7 +260,7 @@ export class TaxiiRepository {
   private async runQueryEntries(q: TaxiiEntryQuery, visibility?: Visibility): Promise<TaxiiEntry[]> {
     let query = collectionEntries(this.db, q.collectionId);
     if (q.withBody) query = query.select('v.body');
-    if (q.ids && q.ids.length > 0) query = query.where('e.object_id', 'in', [...q.ids]);
+    if (q.ids && q.ids.length > 0) query = query.where('e.version_row', 'in', versionRowsOf(q.ids));
     if (q.types && q.types.length > 0) query = query.where('e.type', 'in', [...q.types]);
     if (q.specVersions && q.specVersions.length > 0)
       query = query.where('e.spec_version', 'in', [...q.specVersions]);
@@ -273,14 +273,16 @@ export class TaxiiRepository {
         if (sel.last) alternatives.push(eb('e.is_latest', '=', 1));
         if (sel.first)
           alternatives.push(
+            // No earlier version of the object in this collection (found from the object's versions).
             eb.not(
               eb.exists(
                 eb
-                  .selectFrom('collection_entries as f')
+                  .selectFrom('stix_versions as fv')
+                  .innerJoin('collection_entries as f', 'f.version_row', 'fv.row_id')
                   .select('f.seq')
-                  .whereRef('f.collection_id', '=', 'e.collection_id')
-                  .whereRef('f.object_id', '=', 'e.object_id')
-                  .whereRef('f.version_key', '<', 'e.version_key'),
+                  .whereRef('fv.id', '=', 'e.object_id')
+                  .whereRef('fv.version_key', '<', 'e.version_key')
+                  .whereRef('f.collection_id', '=', 'e.collection_id'),
               ),
             ),
           );

@@ -55,8 +55,7 @@ function versionSql(vis: Visibility, alias: string): RawBuilder<SqlBool> {
   const effRank = col('eff_rank');
   // Rule 1: every non-TLP marking reference is a known statement marking.
   const known = sql`(${col('other_markings')} = 0 or not exists (select 1 from version_marking_refs mr
-    where mr.id = ${col('id')} and mr.version_key = ${col('version_key')}
-      and mr.marking_ref not in (select sm.id from statement_markings sm)))`;
+    where mr.version_row = ${col('row_id')} and mr.marking_ref not in (select sm.id from statement_markings sm)))`;
   // Rule 5: a group narrows to its members.
   const inGroup =
     vis.groupIds.length > 0
@@ -82,6 +81,14 @@ function versionSql(vis: Visibility, alias: string): RawBuilder<SqlBool> {
   return sql<SqlBool>`(${known} and ${allowed})`;
 }
 
+/**
+ * The row ids of every stored version of these objects, as a subquery: how entries of given objects are found
+ * (`collection_entries.version_row in (…)`, through its unique index), since entries are keyed by version row.
+ */
+export function versionRowsOf(ids: readonly string[]): RawBuilder<number> {
+  return sql<number>`(select vr.row_id from stix_versions vr where vr.id in (${sql.join([...ids])}))`;
+}
+
 /** The shape of a query over `collection_entries as e` joined with `stix_versions as v`. */
 export type EntriesWithVersions = Database & {
   e: Database['collection_entries'];
@@ -96,9 +103,7 @@ export type EntriesWithVersions = Database & {
 export function collectionEntries(db: Kysely<Database>, collectionId: string) {
   return db
     .selectFrom('collection_entries as e')
-    .innerJoin('stix_versions as v', (j) =>
-      j.onRef('v.id', '=', 'e.object_id').onRef('v.version_key', '=', 'e.version_key'),
-    )
+    .innerJoin('stix_versions as v', 'v.row_id', 'e.version_row')
     .select([
       'e.seq',
       'e.object_id',

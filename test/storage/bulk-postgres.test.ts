@@ -64,9 +64,11 @@ function versionRow(i: number, body: string, extra: Partial<VersionRow> = {}): V
   };
 }
 
-function entryRow(i: number, objectId: string, versionKey: string): EntryRow {
+/** An entry of the version whose row id is `versionRow` (placeholders are mapped by `write`). */
+function entryRow(i: number, objectId: string, versionKey: string, versionRow = i + 1): EntryRow {
   return {
     collection_id: 'c1',
+    version_row: versionRow,
     object_id: objectId,
     version_key: versionKey,
     type: 'indicator',
@@ -100,10 +102,18 @@ describe.skipIf(!postgres.available)('PostgreSQL bulk inserter', () => {
     entries: readonly EntryRow[],
     refs: readonly MarkingRefRow[],
   ): Promise<number[]> {
+    // Entries and references name their version by its place in `versions`, plus one.
     return db.transaction().execute(async (trx) => {
-      await inserter.insertVersions(trx, versions);
-      const seqs = await inserter.insertEntries(trx, entries);
-      await inserter.insertMarkingRefs(trx, refs);
+      const rowIds = await inserter.insertVersions(trx, versions);
+      const row = (place: number): number => rowIds[place - 1]!;
+      const seqs = await inserter.insertEntries(
+        trx,
+        entries.map((e) => ({ ...e, version_row: row(e.version_row) })),
+      );
+      await inserter.insertMarkingRefs(
+        trx,
+        refs.map((r) => ({ ...r, version_row: row(r.version_row) })),
+      );
       return seqs;
     });
   }
@@ -114,8 +124,7 @@ describe.skipIf(!postgres.available)('PostgreSQL bulk inserter', () => {
     refs: await db
       .selectFrom('version_marking_refs')
       .selectAll()
-      .orderBy('id')
-      .orderBy('version_key')
+      .orderBy('version_row')
       .orderBy('marking_ref')
       .execute(),
   });
@@ -126,11 +135,7 @@ describe.skipIf(!postgres.available)('PostgreSQL bulk inserter', () => {
     );
     const entries = versions.map((v, i) => entryRow(i, v.id, v.version_key));
     // (An index key has a size limit: marking references stay short.)
-    const refs = versions.map((v, i) => ({
-      id: v.id,
-      version_key: v.version_key,
-      marking_ref: TRICKY[i]!.slice(0, 200),
-    }));
+    const refs = versions.map((_, i) => ({ version_row: i + 1, marking_ref: TRICKY[i]!.slice(0, 200) }));
     const fast = await freshDb();
     const reference = await freshDb();
     const fastSeqs = await write(fast, postgresInserter, versions, entries, refs);
@@ -191,7 +196,7 @@ describe.skipIf(!postgres.available)('PostgreSQL bulk inserter', () => {
     const objectId = (i: number) => `indicator--${String(12_000 - i).padStart(8, '0')}`; // not in seq order
     // More rows than one statement takes, so the seqs of several statements must line up too.
     const first = Array.from({ length: 12_000 }, (_, i) => entryRow(i, objectId(i), ''));
-    const second = Array.from({ length: 10 }, (_, i) => entryRow(i, objectId(i), 'v2'));
+    const second = Array.from({ length: 10 }, (_, i) => entryRow(i, objectId(i), 'v2', 20_000 + i));
     const [a, b] = await db
       .transaction()
       .execute(async (trx) => [
@@ -219,7 +224,7 @@ describe.skipIf(!postgres.available)('PostgreSQL bulk inserter', () => {
 
   it('ignores duplicate marking references, within one call and across calls', async () => {
     const db = await freshDb();
-    const ref = (m: string): MarkingRefRow => ({ id: 'indicator--1', version_key: '', marking_ref: m });
+    const ref = (m: string): MarkingRefRow => ({ version_row: 1, marking_ref: m });
     await db.transaction().execute(async (trx) => {
       await postgresInserter.insertMarkingRefs(trx, [ref('m1'), ref('m2'), ref('m1'), ref('m1')]);
       await postgresInserter.insertMarkingRefs(trx, [ref('m2'), ref('m3')]);
@@ -296,13 +301,30 @@ describe.skipIf(!postgres.available)('PostgreSQL bulk inserter', () => {
       .transaction()
       .execute((trx) => lookupStoredPostgres(trx, 'c1', [v1.id, v2.id, 'indicator--absent']));
     const tuples = (xs: object[]) => xs.map((x) => JSON.stringify(Object.values(x))).sort();
-    expect(tuples(found.versions)).toEqual(
-      tuples([
-        { id: v1.id, version_key: v1.version_key, raw_hash: v1.raw_hash },
-        { id: v1.id, version_key: v1b.version_key, raw_hash: 'h2' },
-        { id: v2.id, version_key: v2.version_key, raw_hash: v2.raw_hash },
+    const rowIdOf = new Map(
+      (await db.selectFrom('stix_versions').select(['version_key', 'row_id']).execute()).map((r) => [
+        r.version_key,
+        Number(r.row_id),
       ]),
     );
+    expect(tuples(found.versions)).toEqual(
+      tuples([
+        {
+          id: v1.id,
+          version_key: v1.version_key,
+          raw_hash: v1.raw_hash,
+          row_id: rowIdOf.get(v1.version_key),
+        },
+        { id: v1.id, version_key: v1b.version_key, raw_hash: 'h2', row_id: rowIdOf.get(v1b.version_key) },
+        {
+          id: v2.id,
+          version_key: v2.version_key,
+          raw_hash: v2.raw_hash,
+          row_id: rowIdOf.get(v2.version_key),
+        },
+      ]),
+    );
+    expect(new Set(rowIdOf.values()).size).toBe(3);
     expect(tuples(found.entries)).toEqual(
       tuples([
         { object_id: v1.id, version_key: v1.version_key, is_latest: 0, seq: seqs[0]! },
