@@ -98,9 +98,16 @@ export async function benchDatabase(usePg: boolean, name: string): Promise<Bench
   };
 }
 
-/** The id of the n-th generated indicator (the same n gives the same id in every benchmark). */
-export const benchIndicatorId = (n: number): string =>
-  `indicator--00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+/**
+ * The id of the n-th generated indicator (the same n gives the same id in every benchmark): a UUIDv4 drawn from a
+ * hash of n, so that consecutive indicators are scattered over the id space as real STIX ids are. (Ids in counting
+ * order would make every index keyed by object id grow at its right edge, which no real feed does.)
+ */
+export const benchIndicatorId = (n: number): string => {
+  const h = createHash('sha1').update(`bench-indicator-${n}`).digest('hex');
+  const variant = ((parseInt(h[16]!, 16) & 3) | 8).toString(16);
+  return `indicator--${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+};
 
 /** The n-th generated indicator (~340 bytes, unmarked, a valid pattern); `extra` adds or replaces properties. */
 export const indicatorBody = (n: number, extra: Record<string, unknown> = {}): string =>
@@ -121,19 +128,20 @@ export const indicatorBody = (n: number, extra: Record<string, unknown> = {}): s
 const trustAll: WritePolicy = { sameContent: (a, b) => a === b, checkTransition: () => [] };
 
 /**
- * Fills a collection quickly with `count` generated indicators: prepared versions straight into storage in batches
- * of 10,000 (validation is not what the TAXII benchmarks measure).
+ * Fills a collection quickly with `count` generated indicators (the n-th for n from `first` on): prepared versions
+ * straight into storage in write batches of `batchSize` (validation is not what the TAXII benchmarks measure).
  */
 export async function fillIndicators(
   objects: ObjectRepository,
   collectionId: string,
   count: number,
   body: (n: number) => string,
+  first = 0,
+  batchSize = 10_000,
 ): Promise<void> {
-  const BATCH = 10_000;
-  for (let start = 0; start < count; start += BATCH) {
+  for (let start = first; start < first + count; start += batchSize) {
     const batch: NewVersion[] = [];
-    for (let n = start; n < Math.min(count, start + BATCH); n++) {
+    for (let n = start; n < Math.min(first + count, start + batchSize); n++) {
       const text = body(n);
       batch.push({
         id: benchIndicatorId(n),
