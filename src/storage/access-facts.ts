@@ -105,8 +105,8 @@ export async function recomputeEffectiveRank(
 ): Promise<void> {
   const scope = Array.isArray(ids)
     ? sql`stix_versions.id in (${sql.join(ids as string[])})`
-    : sql`exists (select 1 from collection_entries x where x.collection_id = ${(ids as { collectionId: string }).collectionId}
-        and x.version_row = stix_versions.row_id)`;
+    : sql`stix_versions.row_id in (select x.version_row from collection_entries x
+        where x.collection_id = ${(ids as { collectionId: string }).collectionId})`;
   await sql`update stix_versions set eff_rank = coalesce((select max(c.default_rank)
       from collection_entries e join collections c on c.id = e.collection_id
       where e.version_row = stix_versions.row_id), ${NO_COLLECTION_RANK})
