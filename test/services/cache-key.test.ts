@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { cacheKey, type KeyPart } from '../../src/services/cache-key.js';
+import { isoClock } from '../../src/services/index.js';
 import { servedKey } from '../../src/services/taxii-service.js';
 import type { TaxiiEntryQuery } from '../../src/storage/index.js';
 import type { TaxiiFilter } from '../../src/taxii/query.js';
@@ -145,5 +146,19 @@ describe('servedKey', () => {
     expect(new Set([key0, ...variants]).size).toBe(variants.length + 1);
     // And nothing else: equal inputs, equal keys (fresh objects, as every request makes them).
     expect(servedKey({ id: 'user-1' }, { ...base }, {}, { ...where }, 100)).toBe(key0);
+  });
+});
+
+describe('isoClock', () => {
+  it('is new Date(ms).toISOString(), formatted again only when the millisecond changes', () => {
+    let ms = Date.UTC(2026, 10, 23, 12, 0, 0, 5);
+    const clock = isoClock(() => ms);
+    const a = clock();
+    expect(a).toBe('2026-11-23T12:00:00.005Z');
+    expect(clock()).toBe(a);
+    ms += 1;
+    expect(clock()).toBe('2026-11-23T12:00:00.006Z');
+    ms += 86_400_000;
+    expect(clock()).toBe('2026-11-24T12:00:00.006Z');
   });
 });
