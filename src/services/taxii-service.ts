@@ -36,6 +36,7 @@ import {
 } from '../storage/index.js';
 import type { AuditService } from './audit-service.js';
 import type { AuthService, CollectionAccess } from './auth-service.js';
+import { cacheKey } from './cache-key.js';
 import { ObjectPreparer, type ObjectToPrepare, type PreparedObject } from './ingest-pipeline.js';
 import type { IngestService } from './ingest-service.js';
 import { clip, filterDetail, outcomeOf, pageDetail, type TaxiiAuditEndpoint } from './taxii-audit.js';
@@ -51,6 +52,9 @@ const HEARTBEAT_MS = 10_000;
 const STATUS_STALE_MS = 120_000;
 /** Distinct cursor contexts (callers, filters) remembered per result of `queryEntries`. */
 const BUILT_PAGES_MAX = 64;
+/** Pages remembered by request (`servedPages`) under one generation, and their objects' total size in characters. */
+const SERVED_PAGES_MAX = 256;
+const SERVED_PAGES_MAX_CHARS = 16 * 1024 * 1024;
 /** How long a looked-up collection is reused (collections are never deleted; only their title may change). */
 const COLLECTION_CACHE_MS = 5_000;
 const COLLECTION_CACHE_MAX = 1000;
@@ -81,6 +85,25 @@ interface AuditTarget {
   readonly filter?: TaxiiFilter | undefined;
 }
 
+/** What a page is of, besides the caller and the filter: the cursor context's resource part (`CursorContext`). */
+interface PageWhere {
+  /** The endpoint. */
+  readonly e: string;
+  /** The API root. */
+  readonly r: string;
+  /** The collection's id. */
+  readonly c: string;
+  /** The object, for objects/{id}/ and versions/. */
+  readonly o?: string;
+}
+
+/** A page served under `TaxiiService.servedGeneration`, and the visibility facts it was read with. */
+interface ServedPage {
+  readonly page: Page;
+  readonly visibility: Visibility;
+  readonly chars: number;
+}
+
 interface PendingObject {
   readonly index: number;
   readonly offset: number;
@@ -99,9 +122,21 @@ export class TaxiiService implements TaxiiBackend {
   private readonly preparer = new ObjectPreparer();
   private readonly workerMinObjects: number;
   private readonly collectionCache = new Map<string, { collection: Collection; until: number }>();
-  /** Visibility facts per principal, valid while the database generation is `visibilityGeneration`. */
+  /**
+   * Visibility facts per principal, valid while the database generation is `visibilityGeneration`: by the principal
+   * object itself first (the token and credential caches hand out the same, never modified, object for a caller),
+   * then by its content.
+   */
   private readonly visibilityCache = new Map<string, Visibility>();
+  private visibilityByPrincipal = new WeakMap<Principal, Visibility>();
   private visibilityGeneration: string | undefined;
+  /**
+   * Pages served while the database generation is `servedGeneration`, by everything the page is a function of
+   * (see `page`): a re-polled page is found with one key built by hand, without querying the repository's cache.
+   */
+  private readonly servedPages = new Map<string, ServedPage>();
+  private servedGeneration: string | undefined;
+  private servedChars = 0;
   /**
    * Pages already built from a result of `queryEntries`, by their cursor context and limit. The repository hands
    * out the same rows array for a repeated read of an unchanged database, so a re-polled page is the same `Page`
@@ -489,15 +524,22 @@ export class TaxiiService implements TaxiiBackend {
     if (generation === undefined) return this.storage.sharing.visibilityOf(principal);
     if (generation !== this.visibilityGeneration) {
       this.visibilityCache.clear();
+      this.visibilityByPrincipal = new WeakMap();
       this.visibilityGeneration = generation;
     }
+    const same = this.visibilityByPrincipal.get(principal);
+    if (same !== undefined) return same;
     const key = JSON.stringify(principal);
     const cached = this.visibilityCache.get(key);
-    if (cached) return cached;
+    if (cached) {
+      this.visibilityByPrincipal.set(principal, cached);
+      return cached;
+    }
     const vis = await this.storage.sharing.visibilityOf(principal);
     if (this.visibilityGeneration === generation) {
       if (this.visibilityCache.size >= COLLECTION_CACHE_MAX) this.visibilityCache.clear();
       this.visibilityCache.set(key, vis);
+      this.visibilityByPrincipal.set(principal, vis);
     }
     return vis;
   }
@@ -556,13 +598,37 @@ export class TaxiiService implements TaxiiBackend {
   /**
    * One page (`buildPage`) of `limit` + 1 rows read through the access filter. A repeated read of an unchanged
    * database by the same caller with the same filters returns the same `Page` object.
+   *
+   * A page is a function of the rows (`queryEntries` of the query below, under the visibility facts and the
+   * generation), of `limit`, of the cursor context (the signed `next`) and of the signing key, which never changes.
+   * The query is a function of `base`, `filter` (`addedAfter`, `limit`, and `next` through the cursor context) and
+   * the cursor context, which is made of `principal.id`, `filter` and `where`. So a page served under generation G
+   * with visibility facts V is served again for a request under G with V (the same object: facts are cached per
+   * generation) whose `servedKey` — every one of those inputs, written injectively — is the same: the same query
+   * would return the same rows, because the database has not changed. This skips the query key, the repository's
+   * cache and the cursor check (a cursor that verified once for this context verifies again: it is a MAC).
    */
   private async page(
     principal: Principal,
     base: Omit<TaxiiEntryQuery, 'limit' | 'afterSeq' | 'addedAfter'>,
     filter: TaxiiFilter,
-    where: Record<string, string>,
+    where: PageWhere,
   ): Promise<Page> {
+    const limit = filter.limit ?? this.config.defaultLimit;
+    // One generation for both the caller's visibility facts and the rows: one consistent state of the database.
+    const generation = await this.storage.taxii.generation();
+    const visibility = await this.visibility(principal, generation);
+    let key: string | undefined;
+    if (generation !== undefined) {
+      if (generation !== this.servedGeneration) {
+        this.servedPages.clear();
+        this.servedChars = 0;
+        this.servedGeneration = generation;
+      }
+      key = servedKey(principal, base, filter, where, limit);
+      const served = this.servedPages.get(key);
+      if (served !== undefined && served.visibility === visibility) return served.page;
+    }
     const signer = await this.cursorSigner();
     // Spreads last, never first: in Node 20's V8 a literal that starts with a spread and then adds properties costs
     // 4–10 µs (and leaves a slow object for JSON.stringify below), a literal ending with one about 0.2 µs. The keys
@@ -577,9 +643,6 @@ export class TaxiiService implements TaxiiBackend {
       ...where,
     };
     const afterSeq = filter.next !== undefined ? signer.verify(filter.next, ctx) : undefined;
-    const limit = filter.limit ?? this.config.defaultLimit;
-    // One generation for both the caller's visibility facts and the rows: one consistent state of the database.
-    const generation = await this.storage.taxii.generation();
     const rows = await this.storage.taxii.queryEntries(
       {
         addedAfter: filter.addedAfter !== undefined ? micros6(filter.addedAfter) : undefined,
@@ -587,17 +650,34 @@ export class TaxiiService implements TaxiiBackend {
         limit: limit + 1,
         ...base,
       },
-      await this.visibility(principal, generation),
+      visibility,
       generation,
     );
     const memoKey = `${limit}\n${JSON.stringify(ctx)}`;
     const memo = this.builtPages.get(rows);
-    const built = memo?.get(memoKey);
-    if (built) return built;
-    const result = buildPage(rows, limit, signer, ctx);
-    if (memo === undefined) this.builtPages.set(rows, new Map([[memoKey, result]]));
-    else if (memo.size < BUILT_PAGES_MAX) memo.set(memoKey, result);
+    let result = memo?.get(memoKey);
+    if (result === undefined) {
+      result = buildPage(rows, limit, signer, ctx);
+      if (memo === undefined) this.builtPages.set(rows, new Map([[memoKey, result]]));
+      else if (memo.size < BUILT_PAGES_MAX) memo.set(memoKey, result);
+    }
+    // Kept only under the generation it was read with (if anything changed meanwhile, it is never served).
+    if (key !== undefined && this.servedGeneration === generation) this.keepServed(key, result, visibility);
     return result;
+  }
+
+  private keepServed(key: string, page: Page, visibility: Visibility): void {
+    let chars = 200;
+    for (const item of page.items) chars += item.body.length + 200;
+    if (chars > SERVED_PAGES_MAX_CHARS) return;
+    const earlier = this.servedPages.get(key);
+    if (earlier !== undefined) this.servedChars -= earlier.chars;
+    else if (this.servedPages.size >= SERVED_PAGES_MAX || this.servedChars + chars > SERVED_PAGES_MAX_CHARS) {
+      this.servedPages.clear();
+      this.servedChars = 0;
+    }
+    this.servedPages.set(key, { page, visibility, chars });
+    this.servedChars += chars;
   }
 
   /**
@@ -829,6 +909,49 @@ const versionMatchKey = (m: VersionMatch): string[] => [
   ...(m.last ? ['last'] : []),
   ...m.timestamps.map(timestampKey),
 ];
+
+/**
+ * Everything `TaxiiService.page` reads besides the visibility facts and the generation, as one injective key: the
+ * caller (`principal.id`, the only part of it in the cursor context), the filter, the resource, the limit and the
+ * query base. Two requests with the same key make the same query and the same cursor context.
+ */
+export function servedKey(
+  principal: Pick<Principal, 'id'>,
+  base: Omit<TaxiiEntryQuery, 'limit' | 'afterSeq' | 'addedAfter'>,
+  filter: TaxiiFilter,
+  where: PageWhere,
+  limit: number,
+): string {
+  const m = filter.versions;
+  const sel = base.versions;
+  return cacheKey([
+    principal.id,
+    where.e,
+    where.r,
+    where.c,
+    where.o,
+    limit,
+    filter.next,
+    filter.addedAfter,
+    filter.ids,
+    filter.types,
+    filter.specVersions,
+    m?.all,
+    m?.first,
+    m?.last,
+    m?.timestamps,
+    base.collectionId,
+    base.ids,
+    base.types,
+    base.specVersions,
+    sel.all,
+    sel.first,
+    sel.last,
+    sel.keys,
+    sel.datesAdded,
+    base.withBody,
+  ]);
+}
 
 /** A timestamp as the microsecond-precision bound `date_added > bound` means (exclusive, sub-µs truncated). */
 function micros6(ts: string): string {

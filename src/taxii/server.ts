@@ -13,6 +13,11 @@ import { dateAddedHeaders, envelopeText, errorResource, manifest, versions } fro
 import { parseFilter, type Endpoint } from './query.js';
 import type { ApiRoot, Discovery } from './types.js';
 
+/** Distinct Accept headers whose verdict is remembered (all are forgotten when full). */
+const ACCEPT_MEMO_MAX = 64;
+/** Longer Accept headers are parsed every time, so the memo stays small. */
+const ACCEPT_MEMO_LENGTH = 256;
+
 export interface TaxiiRoutesOptions {
   readonly backend: TaxiiBackend;
 }
@@ -29,8 +34,20 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', (_req, payload, done) => done(null, payload));
 
+  // Clients send the same few Accept headers on every request: each is parsed once (a bounded memo of a pure function).
+  const acceptable = new Map<string, boolean>();
+  const accepts = (accept: string | undefined): boolean => {
+    if (accept === undefined || accept.length > ACCEPT_MEMO_LENGTH) return acceptsTaxii(accept);
+    let ok = acceptable.get(accept);
+    if (ok === undefined) {
+      ok = acceptsTaxii(accept);
+      if (acceptable.size >= ACCEPT_MEMO_MAX) acceptable.clear();
+      acceptable.set(accept, ok);
+    }
+    return ok;
+  };
   app.addHook('onRequest', (req, _reply, done) => {
-    if (!acceptsTaxii(req.headers.accept))
+    if (!accepts(req.headers.accept))
       done(new EntenteError('NOT_ACCEPTABLE', `this server answers only with ${TAXII_MEDIA_TYPE}`));
     else done();
   });
@@ -56,15 +73,19 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
       .send(
         Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body)),
       );
-  // The backend hands out the same Page object for a re-polled, unchanged page: its bytes are built once.
-  const envelopes = new WeakMap<Page, Buffer>();
-  const envelopeBytes = (page: Page): Buffer => {
-    let bytes = envelopes.get(page);
-    if (bytes === undefined) {
-      bytes = Buffer.from(envelopeText(page));
-      envelopes.set(page, bytes);
+  // The backend hands out the same Page object for a re-polled, unchanged page: its bytes and headers are built
+  // once, and sent with one `headers` call (what `send` does, without rebuilding them per request).
+  const envelopes = new WeakMap<Page, { bytes: Buffer; headers: Record<string, string> }>();
+  const sendEnvelope = (reply: FastifyReply, page: Page) => {
+    let built = envelopes.get(page);
+    if (built === undefined) {
+      built = {
+        bytes: Buffer.from(envelopeText(page)),
+        headers: { ...dateAddedHeaders(page), 'content-type': TAXII_MEDIA_TYPE },
+      };
+      envelopes.set(page, built);
     }
-    return bytes;
+    return reply.status(200).headers(built.headers).send(built.bytes);
   };
 
   // Every resource answers with and without the trailing slash the spec writes.
@@ -139,7 +160,7 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
     const p = await principalOf(req);
     const filter = filterOf(req, 'objects');
     const page = await backend.list(p, root, req.params.collectionId, 'objects', filter, { address: req.ip });
-    return send(reply, 200, envelopeBytes(page), dateAddedHeaders(page));
+    return sendEnvelope(reply, page);
   });
 
   route('POST', '/:root/collections/:collectionId/objects/', async (req, reply) => {
@@ -176,7 +197,7 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
     const { collectionId, objectId } = req.params;
     const filter = filterOf(req, 'object');
     const page = await backend.object(p, root, collectionId, objectId, filter, { address: req.ip });
-    return send(reply, 200, envelopeBytes(page), dateAddedHeaders(page));
+    return sendEnvelope(reply, page);
   });
 
   route('DELETE', '/:root/collections/:collectionId/objects/:objectId/', async (req, reply) => {

@@ -157,6 +157,23 @@ for (const target of testDatabases) {
       expect(await a.taxii.generation()).not.toBe(g2);
     });
 
+    it.skipIf(target.name !== 'sqlite')(
+      'the generation read on the connection is the one the query builder reads, write after write',
+      async () => {
+        const { url, a } = await setup();
+        const viaBuilder = () =>
+          (a.taxii as unknown as { readGeneration(): Promise<string | undefined> }).readGeneration();
+        const b = await open(url);
+        for (let n = 1; n <= 3; n++) {
+          a.taxii.requestArrived();
+          const g = await a.taxii.generation();
+          expect(g).toMatch(/^\d+:\d+$/);
+          expect(g).toBe(await viaBuilder());
+          await (n % 2 === 1 ? a : b).objects.writeBatch('c', [indicator(n)], trustAll);
+        }
+      },
+    );
+
     it("another connection's commit is seen from the next request or the next turn of the event loop", async () => {
       const { url, a } = await setup();
       const b = await open(url);
