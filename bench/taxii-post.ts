@@ -3,12 +3,14 @@
  * HTTP, no status polling) and timed until every object is stored (`drain`), with the objects validated on the
  * event loop (A: `workerMinObjects: Infinity`, as before) or on the ingest worker thread (B: the default),
  * alternating A and B so both see the same machine load. Reports wall time, the main thread's CPU time (the event
- * loop, which also answers reads) and the whole process's CPU time (all threads), per run and as medians of the
+ * loop, which also answers reads), the whole process's CPU time (all threads) and how long the event loop was held
+ * at once (its delay's p99 and maximum), per run and as medians of the
  * warm runs (the first round, with cold code, is listed but not in the medians).
  *
- *   npx tsx bench/taxii-post.ts [--rounds 6] [--objects 10000] [--pg] [--only worker|in-process]
+ *   npx tsx bench/taxii-post.ts [--rounds 6] [--objects 10000] [--pg] [--only worker|in-process] [--write-batch N]
  */
 import { readFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { TaxiiService } from '../src/services/taxii-service.js';
 import {
   benchDatabase,
@@ -26,6 +28,8 @@ const OBJECTS = Number(option('objects', '10000'));
 const usePg = flag('pg');
 /** `--only worker` or `--only in-process`: run one mode (e.g. under a profiler). */
 const ONLY = option('only', '');
+/** Objects per write transaction (the service's default when absent). */
+const WRITE_BATCH = option('write-batch', '') === '' ? undefined : Number(option('write-batch', ''));
 
 /** CPU seconds of this process's main thread (the event loop), from /proc. */
 const mainThreadCpu = (): number => {
@@ -53,6 +57,9 @@ interface Run {
   processCpuSeconds: number;
   objectsPerSecond: number;
   stored: number;
+  /** How long the event loop (which also answers reads) was held at once: p99 and max of its delay, ms. */
+  eventLoopDelayP99Ms: number;
+  eventLoopDelayMaxMs: number;
 }
 
 async function main(): Promise<void> {
@@ -67,8 +74,11 @@ async function main(): Promise<void> {
   const services = {
     'A in-process': new TaxiiService(node.storage, node.services.ingest, node.auth, node.config.taxii, {
       workerMinObjects: Infinity,
+      writeBatch: WRITE_BATCH,
     }),
-    'B worker': new TaxiiService(node.storage, node.services.ingest, node.auth, node.config.taxii),
+    'B worker': new TaxiiService(node.storage, node.services.ingest, node.auth, node.config.taxii, {
+      writeBatch: WRITE_BATCH,
+    }),
   } as const;
 
   const runs: Run[] = [];
@@ -81,12 +91,15 @@ async function main(): Promise<void> {
       const svc = services[mode];
       const body = envelope(next, OBJECTS);
       next += OBJECTS;
+      const delay = monitorEventLoopDelay({ resolution: 1 });
+      delay.enable();
       const main0 = mainThreadCpu();
       const cpu0 = processCpu();
       const t0 = performance.now();
       const accepted = await svc.addObjects(principal, 'api', collection.id, body);
       await svc.drain();
       const seconds = (performance.now() - t0) / 1000;
+      delay.disable();
       const status = await svc.status(principal, 'api', accepted.id);
       runs.push({
         mode,
@@ -96,6 +109,8 @@ async function main(): Promise<void> {
         processCpuSeconds: Number((processCpu() - cpu0).toFixed(2)),
         objectsPerSecond: Math.round(status.success_count / seconds),
         stored: status.success_count,
+        eventLoopDelayP99Ms: Number((delay.percentile(99) / 1e6).toFixed(1)),
+        eventLoopDelayMaxMs: Number((delay.max / 1e6).toFixed(1)),
       });
     }
   }
@@ -110,6 +125,8 @@ async function main(): Promise<void> {
       mainThreadCpuSeconds: median(warm.map((r) => r.mainThreadCpuSeconds)),
       processCpuSeconds: median(warm.map((r) => r.processCpuSeconds)),
       objectsPerSecond: median(warm.map((r) => r.objectsPerSecond)),
+      eventLoopDelayP99Ms: median(warm.map((r) => r.eventLoopDelayP99Ms)),
+      eventLoopDelayMaxMs: median(warm.map((r) => r.eventLoopDelayMaxMs)),
     };
   };
   const a = summary('A in-process');

@@ -73,6 +73,8 @@ export interface TaxiiServiceOptions {
    * and any batch the worker fails on, in-process. `Infinity` never uses the worker.
    */
   readonly workerMinObjects?: number | undefined;
+  /** Objects stored per write transaction (default WRITE_BATCH); reads are answered between two batches. */
+  readonly writeBatch?: number | undefined;
 }
 
 /** What a TAXII request was about, for its audit entry. */
@@ -121,6 +123,7 @@ export class TaxiiService implements TaxiiBackend {
   /** Prepares the objects of large POSTs off the event loop; one worker for the service, kept warm while used. */
   private readonly preparer = new ObjectPreparer();
   private readonly workerMinObjects: number;
+  private readonly writeBatch: number;
   private readonly collectionCache = new Map<string, { collection: Collection; until: number }>();
   /**
    * Visibility facts per principal, valid while the database generation is `visibilityGeneration`: by the principal
@@ -158,6 +161,7 @@ export class TaxiiService implements TaxiiBackend {
     this.onBackgroundError = options.onBackgroundError ?? (() => undefined);
     this.audit = options.audit;
     this.workerMinObjects = options.workerMinObjects ?? WORKER_MIN_OBJECTS;
+    this.writeBatch = Math.max(1, Math.floor(options.writeBatch ?? WRITE_BATCH));
   }
 
   /** The first step of every request: who is asking. */
@@ -692,8 +696,8 @@ export class TaxiiService implements TaxiiBackend {
   ): Promise<void> {
     const useWorker = objects.length >= this.workerMinObjects;
     const batches: PendingObject[][] = [];
-    for (let start = 0; start < objects.length; start += WRITE_BATCH)
-      batches.push(objects.slice(start, start + WRITE_BATCH));
+    for (let start = 0; start < objects.length; start += this.writeBatch)
+      batches.push(objects.slice(start, start + this.writeBatch));
     const prepared = new Map<number, Promise<(PreparedObject | undefined)[]>>();
     const prepareAt = (k: number): Promise<(PreparedObject | undefined)[]> => {
       let p = prepared.get(k);

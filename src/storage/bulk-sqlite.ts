@@ -7,7 +7,7 @@
  * where a JavaScript string would be re-encoded.
  */
 import type Sqlite from 'better-sqlite3';
-import type { BulkInserter, EntryRow, MarkingRefRow, VersionRow } from './bulk-insert.js';
+import type { BulkInserter, EntryRow, MarkingRefRow, StoredLookup, VersionRow } from './bulk-insert.js';
 import type { WriteSignal } from './database.js';
 
 type Param = string | number | bigint | Buffer | null;
@@ -22,8 +22,7 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
         version: Sqlite.Statement<Param[]>;
         entry: Sqlite.Statement<Param[]>;
         ref: Sqlite.Statement<Param[]>;
-        storedVersions: Sqlite.Statement<[string]>;
-        storedEntries: Sqlite.Statement<[string, string]>;
+        stored: Sqlite.Statement<[string, string]>;
       }
     | undefined;
   // Prepared on first use: the tables exist only once the migrations have run.
@@ -42,46 +41,41 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
       ref: sqlite.prepare(
         `insert into version_marking_refs (version_row, marking_ref) values (?, ?) on conflict do nothing`,
       ),
-      // The batch's ids as one JSON array parameter: one prepared statement whatever the batch size.
-      storedVersions: sqlite.prepare(
-        `select id, version_key, raw_hash, row_id from stix_versions where id in (select value from json_each(?))`,
-      ),
-      storedEntries: sqlite.prepare(
-        `select v.id as object_id, v.version_key, e.is_latest, e.seq
-         from stix_versions v join collection_entries e on e.version_row = v.row_id
-         where v.id in (select value from json_each(?)) and e.collection_id = ?`,
+      // The batch's ids as one JSON array parameter: one prepared statement whatever the batch size. Each id is
+      // looked up once: every stored version of it, with its entry in the collection if it has one.
+      stored: sqlite.prepare(
+        `select v.id, v.version_key, v.raw_hash, v.row_id, e.is_latest, e.seq
+         from stix_versions v left join collection_entries e on e.version_row = v.row_id and e.collection_id = ?
+         where v.id in (select value from json_each(?))`,
       ),
     });
   return {
     lookupStored(_trx, collectionId, ids) {
-      const { storedVersions, storedEntries } = prepared();
-      const list = JSON.stringify(ids);
-      const versions = (
-        storedVersions.all(list) as {
-          id: string;
-          version_key: string;
-          raw_hash: string;
-          row_id: number | bigint;
-        }[]
-      ).map((v) => ({
-        id: v.id,
-        version_key: v.version_key,
-        raw_hash: v.raw_hash,
-        row_id: Number(v.row_id),
-      }));
-      const entries = (
-        storedEntries.all(list, collectionId) as {
-          object_id: string;
-          version_key: string;
-          is_latest: number | bigint;
-          seq: number | bigint;
-        }[]
-      ).map((e) => ({
-        object_id: e.object_id,
-        version_key: e.version_key,
-        is_latest: Number(e.is_latest),
-        seq: Number(e.seq),
-      }));
+      const rows = prepared().stored.all(collectionId, JSON.stringify(ids)) as {
+        id: string;
+        version_key: string;
+        raw_hash: string;
+        row_id: number | bigint;
+        is_latest: number | bigint | null;
+        seq: number | bigint | null;
+      }[];
+      const versions: StoredLookup['versions'] = [];
+      const entries: StoredLookup['entries'] = [];
+      for (const r of rows) {
+        versions.push({
+          id: r.id,
+          version_key: r.version_key,
+          raw_hash: r.raw_hash,
+          row_id: Number(r.row_id),
+        });
+        if (r.seq !== null)
+          entries.push({
+            object_id: r.id,
+            version_key: r.version_key,
+            is_latest: Number(r.is_latest),
+            seq: Number(r.seq),
+          });
+      }
       return Promise.resolve({ versions, entries });
     },
     insertVersions(_trx, rows: readonly VersionRow[]) {
