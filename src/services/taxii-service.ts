@@ -55,6 +55,8 @@ const BUILT_PAGES_MAX = 64;
 /** Pages remembered by request (`servedPages`) under one generation, and their objects' total size in characters. */
 const SERVED_PAGES_MAX = 256;
 const SERVED_PAGES_MAX_CHARS = 16 * 1024 * 1024;
+/** Status resources remembered as built (all are forgotten when full). */
+const BUILT_STATUSES_MAX = 256;
 /** How long a looked-up collection is reused (collections are never deleted; only their title may change). */
 const COLLECTION_CACHE_MS = 5_000;
 const COLLECTION_CACHE_MAX = 1000;
@@ -138,6 +140,8 @@ export class TaxiiService implements TaxiiBackend {
    * (see `page`): a re-polled page is found with one key built by hand, without querying the repository's cache.
    */
   private readonly servedPages = new Map<string, ServedPage>();
+  /** The last status resource built per status id, with the state it was built for (see `status`). */
+  private readonly builtStatuses = new Map<string, { key: string; status: Status }>();
   private servedGeneration: string | undefined;
   private servedChars = 0;
   /**
@@ -440,6 +444,12 @@ export class TaxiiService implements TaxiiBackend {
     );
     if (!s || (s.principalId !== principal.id && !principal.roles.includes('admin')))
       throw notFound(`no status ${statusId}`);
+    // A status is polled again and again while its POST is stored, and changes only when a batch is recorded: the
+    // resource (whose lists hold every object recorded so far) is built once per state. Outcomes are appended,
+    // never changed, so the counts and the number of outcomes identify the state.
+    const stateKey = `${s.success}:${s.failure}:${s.pending}:${s.total}:${s.objects.length}`;
+    const built = this.builtStatuses.get(s.id);
+    if (built !== undefined && built.key === stateKey) return built.status;
     const details = (ok: boolean): StatusDetails[] =>
       s.objects
         .filter((o) => o.success === ok)
@@ -450,7 +460,7 @@ export class TaxiiService implements TaxiiBackend {
         }));
     const successes = details(true);
     const failures = details(false);
-    return {
+    const status: Status = {
       id: s.id,
       status: s.pending > 0 ? 'pending' : 'complete',
       request_timestamp: s.requestTimestamp,
@@ -461,6 +471,10 @@ export class TaxiiService implements TaxiiBackend {
       ...(failures.length > 0 ? { failures } : {}),
       pending_count: s.pending,
     };
+    if (!this.builtStatuses.has(s.id) && this.builtStatuses.size >= BUILT_STATUSES_MAX)
+      this.builtStatuses.clear();
+    this.builtStatuses.set(s.id, { key: stateKey, status });
+    return status;
   }
 
   /** Waits for every POST still being stored, then writes the queued audit entries (tests, graceful shutdown). */

@@ -11,7 +11,7 @@ import type { Page, TaxiiBackend } from './backend.js';
 import { TAXII_MEDIA_TYPE, acceptsTaxii, isTaxiiContentType } from './media.js';
 import { dateAddedHeaders, envelopeText, errorResource, manifest, versions } from './present.js';
 import { parseFilter, type Endpoint } from './query.js';
-import type { ApiRoot, Discovery } from './types.js';
+import type { ApiRoot, Discovery, Status } from './types.js';
 
 /** Distinct Accept headers whose verdict is remembered (all are forgotten when full). */
 const ACCEPT_MEMO_MAX = 64;
@@ -76,6 +76,7 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
   // The backend hands out the same Page object for a re-polled, unchanged page: its bytes and headers are built
   // once, and sent with one `headers` call (what `send` does, without rebuilding them per request).
   const envelopes = new WeakMap<Page, { bytes: Buffer; headers: Record<string, string> }>();
+  const statusBytes = new WeakMap<Status, Buffer>();
   const sendEnvelope = (reply: FastifyReply, page: Page) => {
     let built = envelopes.get(page);
     if (built === undefined) {
@@ -139,7 +140,11 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
   route('GET', '/:root/status/:statusId/', async (req, reply) => {
     const root = rootOf(req);
     const p = await principalOf(req);
-    return send(reply, 200, await backend.status(p, root, req.params.statusId));
+    // The backend hands out the same Status object while a status is unchanged: its bytes are built once.
+    const status = await backend.status(p, root, req.params.statusId);
+    let bytes = statusBytes.get(status);
+    if (bytes === undefined) statusBytes.set(status, (bytes = Buffer.from(JSON.stringify(status))));
+    return send(reply, 200, bytes);
   });
 
   route('GET', '/:root/collections/', async (req, reply) => {

@@ -224,6 +224,57 @@ for (const target of testDatabases) {
       });
     });
 
+    it('a status polled while unchanged is the same resource; each recorded batch gives a new one, and only its owner reads it', async () => {
+      const collection = (await s.node.services.collections.ensure('polled')).id;
+      const taxii = s.node.storage.taxii;
+      const now = new Date().toISOString();
+      const id = `status-polled-${Date.now()}`;
+      await taxii.createStatus(
+        {
+          id,
+          collectionId: collection,
+          principalId: principal.id,
+          requestTimestamp: now,
+          total: 3,
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        },
+        now,
+      );
+      const svc = new TaxiiService(s.node.storage, s.node.services.ingest, s.node.auth, s.node.config.taxii);
+      const [a, b] = [malware(40_000), malware(40_001)];
+      try {
+        await taxii.recordOutcomes(
+          id,
+          [{ idx: 0, objectId: a.id, version: a.modified, success: true, message: null }],
+          now,
+        );
+        const first = await svc.status(principal, 'api', id);
+        expect(await svc.status(principal, 'api', id)).toBe(first);
+        await taxii.recordOutcomes(
+          id,
+          [{ idx: 1, objectId: b.id, version: null, success: false, message: 'refused' }],
+          now,
+        );
+        const second = await svc.status(principal, 'api', id);
+        expect(second).not.toBe(first);
+        expect(first).toMatchObject({ success_count: 1, failure_count: 0, pending_count: 2 });
+        expect(first.failures).toBeUndefined();
+        expect(second).toMatchObject({
+          status: 'pending',
+          success_count: 1,
+          failure_count: 1,
+          pending_count: 1,
+          successes: [{ id: a.id, version: a.modified }],
+          failures: [{ id: b.id, version: '', message: 'refused' }],
+        });
+        // Someone else never gets it, built or not.
+        const bob = { ...principal, id: 'someone-else', name: 'bob', roles: ['analyst' as const] };
+        await expect(svc.status(bob, 'api', id)).rejects.toThrow(/no status/);
+      } finally {
+        await svc.close();
+      }
+    });
+
     it('a heartbeat keeps a status that is still being stored from being given up', async () => {
       const collection = (await s.node.services.collections.ensure('heartbeat')).id;
       const t0 = Date.now();
