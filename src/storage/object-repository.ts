@@ -297,10 +297,10 @@ export class ObjectRepository {
     // The row id of every entry's version: just assigned, or already stored.
     const rowIdOf = new Map<NewVersion, number>();
     for (let i = 0; i < newVersions.length; i++) rowIdOf.set(newVersions[i]!, newRowIds[i]!);
-    const versionRow = (v: NewVersion): number =>
-      rowIdOf.get(v) ??
-      rowIdOf.get(bodiesInBatch.get(key(v.id, v.versionKey))!) ??
-      stored.get(key(v.id, v.versionKey))!.rowId;
+    const versionRow = (v: NewVersion): number => {
+      const k = key(v.id, v.versionKey);
+      return rowIdOf.get(bodiesInBatch.get(k) ?? v) ?? stored.get(k)!.rowId;
+    };
     for (const part of chunks(demote, IN_CHUNK)) {
       await trx.updateTable('collection_entries').set({ is_latest: 0 }).where('seq', 'in', part).execute();
     }
