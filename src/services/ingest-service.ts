@@ -97,7 +97,10 @@ export class IngestService {
         throw err;
       }
     }
-    return this.run(source, options, (c, b, p) => this.storage.objects.writeBatch(c, b, p));
+    // A bundle import is the bulk write the storage can be tuned for (atomic imports commit once: nothing to tune).
+    return this.storage.bulkWrites(() =>
+      this.run(source, options, (c, b, p) => this.storage.objects.writeBatch(c, b, p)),
+    );
   }
 
   /** Parses, validates and prepares one object (for callers that batch by themselves, e.g. TAXII POST). */

@@ -39,6 +39,27 @@ describe('background WAL checkpoints (SQLite)', () => {
     again.close();
   });
 
+  it('asks for a checkpoint after the lower bulk threshold only while a bulk import runs', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'entente-ckpt-')), 'c.db');
+    const db = new Sqlite(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec('create table t (n integer)');
+    db.prepare('insert into t values (1)').run();
+    const checkpointer = new BackgroundCheckpointer(file, 1_000_000, 100_000);
+    checkpointer.wrote(200_000); // above the bulk threshold, below the normal one
+    await new Promise((r) => setTimeout(r, 50));
+    expect(checkpointer.completed).toBe(0);
+    await checkpointer.bulk(async () => {
+      checkpointer.wrote(200_000);
+      await until(() => checkpointer.completed >= 1);
+    });
+    expect(checkpointer.completed).toBe(1);
+    expect(checkpointer.error).toBeUndefined();
+    await checkpointer.close();
+    db.close();
+  });
+
   it('asks for nothing below the threshold and closes cleanly without ever starting', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'entente-ckpt-')), 'c.db');
     const checkpointer = new BackgroundCheckpointer(file, 1_000_000);
