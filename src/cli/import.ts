@@ -1,4 +1,5 @@
 /** `entente import FILE|-`: validate and store a STIX 2.1 bundle, streaming, with a progress bar and a summary. */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import type { Node } from '../main.js';
 import type { ImportReport } from '../services/index.js';
@@ -6,8 +7,19 @@ import { EXIT, withNode } from './context.js';
 import { openInput } from './input.js';
 import { fmt, formatBytes, printProblems, ProgressBar } from './output.js';
 
-/** Inputs at least this large (or of unknown size, e.g. stdin) are parsed on a worker thread. */
+/** Inputs at least this large (or of unknown size, e.g. stdin) are parsed on a worker thread... */
 const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
+/**
+ * ...given a core for each busy thread. On SQLite an import keeps three busy: the writer, the parsing worker and
+ * the WAL checkpointer. On two cores one thread was measured faster (docs/benchmarks.md, import, fifth session).
+ */
+const SQLITE_PARALLEL_MIN_CPUS = 3;
+
+/** Whether an import of `size` bytes (undefined: unknown) into `kind` parses on a worker thread. */
+export function parallelImport(size: number | undefined, kind: 'sqlite' | 'postgres', cpus: number): boolean {
+  if (size !== undefined && size < PARALLEL_MIN_BYTES) return false;
+  return kind !== 'sqlite' || cpus >= SQLITE_PARALLEL_MIN_CPUS;
+}
 
 interface ImportFlags {
   collection: string;
@@ -37,10 +49,9 @@ export async function importFile(
   const report = await node.services.ingest.importStream(input.stream, {
     collectionId: collection.id,
     atomic: flags.atomic,
-    // Parse and validate on a worker thread while the main thread writes: measured faster for ATT&CK (docs/
-    // benchmarks.md, 6 of 6 alternated runs) at ~0.5 s more CPU; below a few MiB starting the worker costs more
-    // than the overlap saves.
-    parallel: input.size === undefined || input.size >= PARALLEL_MIN_BYTES,
+    // Parse and validate on a worker thread while the main thread writes, when the cores allow: below a few MiB
+    // starting the worker costs more than the overlap saves (docs/benchmarks.md).
+    parallel: parallelImport(input.size, node.storage.kind, availableParallelism()),
     sharingGroupId,
     onProgress: (p) => bar.update(p.objects, p.bytes),
   });
