@@ -81,31 +81,30 @@ export const queryBuilderInserter: BulkInserter = {
     const entries: StoredLookup['entries'] = [];
     for (let i = 0; i < ids.length; i += LOOKUP_CHUNK) {
       const part = ids.slice(i, i + LOOKUP_CHUNK);
-      for (const v of await trx
-        .selectFrom('stix_versions')
-        .select(['id', 'version_key', 'raw_hash', 'row_id'])
-        .where('id', 'in', part)
-        .execute())
-        versions.push({
-          id: v.id,
-          version_key: v.version_key,
-          raw_hash: v.raw_hash,
-          row_id: Number(v.row_id),
-        });
-      for (const e of await trx
+      // Every stored version of these ids, with its entry in the collection if it has one (at most one: entries
+      // are unique per version and collection).
+      for (const r of await trx
         .selectFrom('stix_versions as v')
-        .innerJoin('collection_entries as e', (j) =>
+        .leftJoin('collection_entries as e', (j) =>
           j.onRef('e.version_row', '=', 'v.row_id').on('e.collection_id', '=', collectionId),
         )
-        .select(['v.id as object_id', 'v.version_key', 'e.is_latest', 'e.seq'])
+        .select(['v.id', 'v.version_key', 'v.raw_hash', 'v.row_id', 'e.is_latest', 'e.seq'])
         .where('v.id', 'in', part)
-        .execute())
-        entries.push({
-          object_id: e.object_id,
-          version_key: e.version_key,
-          is_latest: Number(e.is_latest),
-          seq: Number(e.seq),
+        .execute()) {
+        versions.push({
+          id: r.id,
+          version_key: r.version_key,
+          raw_hash: r.raw_hash,
+          row_id: Number(r.row_id),
         });
+        if (r.seq !== null)
+          entries.push({
+            object_id: r.id,
+            version_key: r.version_key,
+            is_latest: Number(r.is_latest),
+            seq: Number(r.seq),
+          });
+      }
     }
     return { versions, entries };
   },

@@ -325,6 +325,12 @@ describe.skipIf(!postgres.available)('PostgreSQL bulk inserter', () => {
       ]),
     );
     expect(new Set(rowIdOf.values()).size).toBe(3);
+    // The query-builder reference answers the same.
+    const reference = await db
+      .transaction()
+      .execute((trx) => queryBuilderInserter.lookupStored(trx, 'c1', [v1.id, v2.id, 'indicator--absent']));
+    expect(tuples(reference.versions)).toEqual(tuples(found.versions));
+    expect(tuples(reference.entries)).toEqual(tuples(found.entries));
     expect(tuples(found.entries)).toEqual(
       tuples([
         { object_id: v1.id, version_key: v1.version_key, is_latest: 0, seq: seqs[0]! },
