@@ -37,9 +37,9 @@ parentPort.on('message', (m) => {
 const DEFAULT_THRESHOLD = 8 * 1024 * 1024;
 /**
  * During a bulk import (`bulk`): checkpoints about three times as often. Measured on an ATT&CK import (alternated
- * pairs, docs/benchmarks.md): faster in six pairs of six, by up to 0.5 s, most of it a shorter closing checkpoint. Not the default:
- * TAXII POSTs of 10,000 objects came out about 12 % slower with it, the copy competing with their validation
- * worker for the two cores.
+ * pairs, docs/benchmarks.md): faster in six pairs of six, by up to 0.5 s, most of it a shorter closing
+ * checkpoint. Not the default: TAXII POSTs of 10,000 objects came out about 12 % slower with it, the copy
+ * competing with their validation worker for the two cores.
  */
 const BULK_THRESHOLD = 3 * 1024 * 1024;
 
