@@ -298,6 +298,8 @@ export class ObjectRepository {
     const rowIdOf = new Map<NewVersion, number>();
     for (let i = 0; i < newVersions.length; i++) rowIdOf.set(newVersions[i]!, newRowIds[i]!);
     const versionRow = (v: NewVersion): number => {
+      const assigned = rowIdOf.get(v); // most entries: a version this batch stored
+      if (assigned !== undefined) return assigned;
       const k = key(v.id, v.versionKey);
       return rowIdOf.get(bodiesInBatch.get(k) ?? v) ?? stored.get(k)!.rowId;
     };
