@@ -56,6 +56,32 @@ export interface StoredLookup {
   readonly entries: { object_id: string; version_key: string; is_latest: number; seq: number }[];
 }
 
+/** A stored version left-joined with its entry in the collection (`seq` null: it has none there). */
+export interface StoredRow {
+  readonly id: string;
+  readonly version_key: string;
+  readonly raw_hash: string;
+  readonly row_id: number | bigint;
+  readonly is_latest: number | bigint | null;
+  readonly seq: number | bigint | null;
+}
+
+/** Adds one `StoredRow` to the two lists of a `StoredLookup`. */
+export function addStoredRow(
+  versions: StoredLookup['versions'],
+  entries: StoredLookup['entries'],
+  r: StoredRow,
+): void {
+  versions.push({ id: r.id, version_key: r.version_key, raw_hash: r.raw_hash, row_id: Number(r.row_id) });
+  if (r.seq !== null)
+    entries.push({
+      object_id: r.id,
+      version_key: r.version_key,
+      is_latest: Number(r.is_latest),
+      seq: Number(r.seq),
+    });
+}
+
 export interface BulkInserter {
   /** What is already stored for these ids (the write batch decides duplicates, conflicts, latest from it). */
   lookupStored(
@@ -90,21 +116,8 @@ export const queryBuilderInserter: BulkInserter = {
         )
         .select(['v.id', 'v.version_key', 'v.raw_hash', 'v.row_id', 'e.is_latest', 'e.seq'])
         .where('v.id', 'in', part)
-        .execute()) {
-        versions.push({
-          id: r.id,
-          version_key: r.version_key,
-          raw_hash: r.raw_hash,
-          row_id: Number(r.row_id),
-        });
-        if (r.seq !== null)
-          entries.push({
-            object_id: r.id,
-            version_key: r.version_key,
-            is_latest: Number(r.is_latest),
-            seq: Number(r.seq),
-          });
-      }
+        .execute())
+        addStoredRow(versions, entries, r);
     }
     return { versions, entries };
   },

@@ -7,7 +7,15 @@
  * where a JavaScript string would be re-encoded.
  */
 import type Sqlite from 'better-sqlite3';
-import type { BulkInserter, EntryRow, MarkingRefRow, StoredLookup, VersionRow } from './bulk-insert.js';
+import {
+  addStoredRow,
+  type BulkInserter,
+  type EntryRow,
+  type MarkingRefRow,
+  type StoredLookup,
+  type StoredRow,
+  type VersionRow,
+} from './bulk-insert.js';
 import type { WriteSignal } from './database.js';
 
 type Param = string | number | bigint | Buffer | null;
@@ -51,31 +59,10 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
     });
   return {
     lookupStored(_trx, collectionId, ids) {
-      const rows = prepared().stored.all(collectionId, JSON.stringify(ids)) as {
-        id: string;
-        version_key: string;
-        raw_hash: string;
-        row_id: number | bigint;
-        is_latest: number | bigint | null;
-        seq: number | bigint | null;
-      }[];
       const versions: StoredLookup['versions'] = [];
       const entries: StoredLookup['entries'] = [];
-      for (const r of rows) {
-        versions.push({
-          id: r.id,
-          version_key: r.version_key,
-          raw_hash: r.raw_hash,
-          row_id: Number(r.row_id),
-        });
-        if (r.seq !== null)
-          entries.push({
-            object_id: r.id,
-            version_key: r.version_key,
-            is_latest: Number(r.is_latest),
-            seq: Number(r.seq),
-          });
-      }
+      for (const r of prepared().stored.all(collectionId, JSON.stringify(ids)) as StoredRow[])
+        addStoredRow(versions, entries, r);
       return Promise.resolve({ versions, entries });
     },
     insertVersions(_trx, rows: readonly VersionRow[]) {
