@@ -50,6 +50,21 @@ async function reltuples(url: string): Promise<number> {
   }
 }
 
+/** The columns of `table` that have planner statistics. */
+async function statisticsOf(url: string, table: string): Promise<string[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ attname: string }>(
+      `select attname from pg_stats where schemaname = 'public' and tablename = $1`,
+      [table],
+    );
+    return rows.map((r) => r.attname);
+  } finally {
+    await client.end();
+  }
+}
+
 describe.runIf(postgres.available)('planner statistics on postgres', () => {
   let storage: Storage | undefined;
   afterEach(async () => {
@@ -79,5 +94,10 @@ describe.runIf(postgres.available)('planner statistics on postgres', () => {
     await storage.close();
     storage = undefined;
     expect(await reltuples(url)).toBe(10_500);
+    // Column statistics too (a coarse sample), for the columns the page queries filter on.
+    expect(await statisticsOf(url, 'collection_entries')).toEqual(
+      expect.arrayContaining(['audience', 'collection_id', 'is_latest', 'type']),
+    );
+    expect(await statisticsOf(url, 'stix_versions')).toEqual(expect.arrayContaining(['id', 'type']));
   });
 });
