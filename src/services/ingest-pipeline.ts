@@ -69,6 +69,10 @@ export function versionOfObject(obj: StixObject): { version: string | null; vers
   return { version, versionKey: version === null ? '' : timestampKey(version) };
 }
 
+/** Objects prepared between two turns of the event loop (a power of two). */
+const YIELD_EVERY = 64;
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** In-process producer. */
 export async function* prepareFrames(
   source: AsyncIterable<Uint8Array>,
@@ -116,6 +120,9 @@ export async function* prepareFrames(
         frame.versions.push(prepared.version);
         frame.indexes.push(event.index);
         if (frame.versions.length >= options.batchSize) yield out();
+        // A turn of the event loop every few milliseconds of work (a chunk holds about 500 ATT&CK objects): the
+        // caller's write of the previous frame (PostgreSQL round trips), and anything else on this thread, goes on.
+        else if ((event.index & (YIELD_EVERY - 1)) === YIELD_EVERY - 1) await nextTurn();
       }
   } catch (err) {
     if (!(err instanceof ScanError)) throw err;

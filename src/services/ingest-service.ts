@@ -141,36 +141,57 @@ export class IngestService {
       else problemsOmitted++;
     };
 
-    for await (const frame of frames) {
-      received += frame.received;
-      rejected += frame.rejected;
-      warnings += frame.warnings;
-      bytes += frame.bytes;
-      bundleId ??= frame.bundleId;
-      fatal ??= frame.fatal;
-      frame.problems.forEach(report);
-      if (frame.versions.length > 0) {
-        // Objects before a structural failure are complete and valid; they are stored (unless atomic).
-        const groupId = options.sharingGroupId;
-        const versions =
-          groupId === undefined ? frame.versions : frame.versions.map((v) => inSharingGroup(v, groupId));
-        const outcomes = await write(options.collectionId, versions, this.policy);
-        outcomes.forEach((o, k) => {
-          const v = frame.versions[k]!;
-          const path = `$.objects[${frame.indexes[k]!}]`;
-          if (o.status === 'added') added++;
-          else if (o.status === 'duplicate') duplicates++;
-          else if (o.status === 'conflict') {
-            conflicts++;
-            report({ path, objectId: v.id, message: o.message, severity: 'error', rule: 'conflict' });
-          } else {
-            rejected++;
-            report({ path, objectId: v.id, message: o.message, severity: 'error', rule: 'version' });
-          }
-        });
+    // One batch is written while the next is prepared: on PostgreSQL the server stores a batch while this
+    // process parses and validates the next one (on SQLite the write is synchronous, so this changes nothing).
+    // At most one write is in flight and one frame waits for it, which bounds memory; writes stay in order.
+    let writing: Promise<void> | undefined;
+    const store = async (frame: Frame, progress: ImportProgress): Promise<void> => {
+      // Objects before a structural failure are complete and valid; they are stored (unless atomic).
+      const groupId = options.sharingGroupId;
+      const versions =
+        groupId === undefined ? frame.versions : frame.versions.map((v) => inSharingGroup(v, groupId));
+      const outcomes = await write(options.collectionId, versions, this.policy);
+      outcomes.forEach((o, k) => {
+        const v = frame.versions[k]!;
+        const path = `$.objects[${frame.indexes[k]!}]`;
+        if (o.status === 'added') added++;
+        else if (o.status === 'duplicate') duplicates++;
+        else if (o.status === 'conflict') {
+          conflicts++;
+          report({ path, objectId: v.id, message: o.message, severity: 'error', rule: 'conflict' });
+        } else {
+          rejected++;
+          report({ path, objectId: v.id, message: o.message, severity: 'error', rule: 'version' });
+        }
+      });
+      options.onProgress?.(progress);
+    };
+    try {
+      for await (const frame of frames) {
+        received += frame.received;
+        rejected += frame.rejected;
+        warnings += frame.warnings;
+        bytes += frame.bytes;
+        bundleId ??= frame.bundleId;
+        fatal ??= frame.fatal;
+        frame.problems.forEach(report);
+        const progress = { objects: received, bytes };
+        if (frame.versions.length === 0) {
+          if (writing === undefined) options.onProgress?.(progress);
+          else writing = writing.then(() => options.onProgress?.(progress));
+          continue;
+        }
+        // This frame was prepared while the previous one was written: once that is done, write this one.
+        if (writing !== undefined) await writing;
+        writing = store(frame, progress);
+        // Observed when awaited (next frame, or below); never an unhandled rejection meanwhile.
+        writing.catch(() => undefined);
       }
-      options.onProgress?.({ objects: received, bytes });
+    } finally {
+      // A failed read of the input still lets the write in flight finish (or fail) before this returns.
+      if (writing !== undefined) await writing.catch(() => undefined);
     }
+    await writing;
     return {
       bundleId,
       received,

@@ -241,6 +241,75 @@ for (const { target, parallel } of modes) {
         };
         expect(all.objects).toEqual([v1, v2]);
       });
+
+      it('a batch is prepared while the previous one is written: writes stay in order, one at a time', async () => {
+        await open();
+        const objects = Array.from({ length: 50 }, (_, n) => malware(100 + n));
+        // Slow, asynchronous writes (as on PostgreSQL): the next frame is ready before a write completes.
+        const write = storage!.objects.writeBatch.bind(storage!.objects);
+        const events: string[] = [];
+        let writing = 0;
+        let read = 0; // bytes of input read so far
+        const readAtWriteEnd: number[] = [];
+        storage!.objects.writeBatch = async (c, batch, policy, then) => {
+          expect(++writing).toBe(1);
+          events.push(`write ${batch[0]!.id}`);
+          await new Promise((r) => setTimeout(r, 5));
+          const outcomes = await write(c, batch, policy, then);
+          readAtWriteEnd.push(read);
+          writing--;
+          return outcomes;
+        };
+        const text = bundle(objects);
+        async function* counted(): AsyncGenerator<Uint8Array> {
+          for await (const chunk of chunked(text, 512)) {
+            read += chunk.length;
+            yield chunk;
+          }
+        }
+        const report = await services.ingest.importStream(counted(), {
+          parallel,
+          collectionId,
+          batchSize: 7,
+          onProgress: (p) => events.push(`progress ${p.objects}`),
+        });
+        expect(report).toMatchObject({ received: 50, added: 50, committed: true });
+        // Each batch's progress follows its write, in order; the last (short) batch too.
+        const expected: string[] = [];
+        for (let i = 0; i < 50; i += 7)
+          expected.push(`write ${objects[i]!.id}`, `progress ${Math.min(i + 7, 50)}`);
+        expect(events).toEqual(expected);
+        // While the first batch (objects 0-6) was written, the second (7-13) was read and prepared.
+        const endOfSecondBatch = text.indexOf(objects[13]!.id) + JSON.stringify(objects[13]).length;
+        expect(readAtWriteEnd[0]).toBeGreaterThan(endOfSecondBatch);
+        const stored = JSON.parse(await collect(services.exports.exportBundle({ collectionId }))) as {
+          objects: unknown[];
+        };
+        expect(stored.objects).toEqual(objects);
+      });
+
+      it('a failing write fails the import once the write in flight is settled', async () => {
+        await open();
+        const objects = Array.from({ length: 30 }, (_, n) => malware(200 + n));
+        const write = storage!.objects.writeBatch.bind(storage!.objects);
+        let calls = 0;
+        storage!.objects.writeBatch = async (c, batch, policy, then) => {
+          if (++calls === 2) throw new Error('disk full');
+          return write(c, batch, policy, then);
+        };
+        await expect(
+          services.ingest.importStream(chunked(bundle(objects), 512), {
+            parallel,
+            collectionId,
+            batchSize: 10,
+          }),
+        ).rejects.toThrow('disk full');
+        expect(calls).toBe(2);
+        const stored = JSON.parse(await collect(services.exports.exportBundle({ collectionId }))) as {
+          objects: unknown[];
+        };
+        expect(stored.objects).toEqual(objects.slice(0, 10));
+      });
     },
   );
 }
