@@ -4,6 +4,7 @@ import { leanIndexesMigration } from './lean-indexes-migration.js';
 import { postgresBulkMigration } from './postgres-migration.js';
 import { audienceMigration, sharingIndexesMigration, sharingMigration } from './sharing-migration.js';
 import { statusHeartbeatMigration } from './status-heartbeat-migration.js';
+import { statusOutcomesMigration } from './status-outcomes-migration.js';
 import { versionRowsMigration } from './version-rows-migration.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
@@ -153,5 +154,6 @@ export const migrationsFor = (dialect: DatabaseKind): MigrationProvider => ({
       '007_postgres_bulk': postgresBulkMigration(dialect),
       '008_status_heartbeat': statusHeartbeatMigration,
       '009_version_rows': versionRowsMigration(dialect),
+      '010_status_outcomes': statusOutcomesMigration(dialect),
     }),
 });

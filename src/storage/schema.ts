@@ -83,14 +83,15 @@ export interface TaxiiStatusTable {
   heartbeat_at: string | null;
 }
 
-/** One object of a TAXII POST, once processed: success or failure with a message. */
-export interface TaxiiStatusObjectTable {
+/**
+ * The outcomes of one recorded batch of a TAXII POST (migration 010): objects `first_idx`..`last_idx` of the
+ * request, as a JSON array of `[idx, object id, version | null, 1 | 0 (success), message | null]` in idx order.
+ */
+export interface TaxiiStatusOutcomeTable {
   status_id: string;
-  idx: number;
-  object_id: string;
-  version: string | null;
-  success: number;
-  message: string | null;
+  first_idx: number;
+  last_idx: number;
+  outcomes: string;
 }
 
 /** Users who may authenticate (HTTP Basic) and own API tokens. */
@@ -185,7 +186,7 @@ export interface Database {
   stix_versions: StixVersionTable;
   collection_entries: CollectionEntryTable;
   taxii_statuses: TaxiiStatusTable;
-  taxii_status_objects: TaxiiStatusObjectTable;
+  taxii_status_outcomes: TaxiiStatusOutcomeTable;
   principals: PrincipalTable;
   api_tokens: ApiTokenTable;
   collection_permissions: CollectionPermissionTable;

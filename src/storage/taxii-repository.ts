@@ -110,7 +110,6 @@ export class TaxiiRepository {
   /** Outcome rows of recently read statuses (see `getStatus`), least recently read first; STATUS_ROWS_MAX in all. */
   private readonly statusRows = new Map<string, StatusObjectOutcome[]>();
   private statusRowsCount = 0;
-  private readonly outcomeInserts = new Map<number, string>();
   /** Page queries under way, by generation and query (see `queryEntries`). */
   private readonly inFlight = new Map<string, Promise<TaxiiEntry[]>>();
 
@@ -414,14 +413,23 @@ export class TaxiiRepository {
       .where('pending_count', '>=', outcomes.length)
       .executeTakeFirst();
     if (moved.numUpdatedRows === 0n) throw new StatusGivenUp(statusId);
-    for (let i = 0; i < outcomes.length; i += IN_CHUNK) {
-      const chunk = outcomes.slice(i, i + IN_CHUNK);
-      // A statement text per chunk size, built once (and, on SQLite, prepared once): no query building per row.
-      const params: unknown[] = [];
-      for (const o of chunk)
-        params.push(statusId, o.idx, o.objectId, o.version, o.success ? 1 : 0, o.message);
-      await trx.executeQuery(CompiledQuery.raw(this.outcomeInsert(chunk.length), params));
-    }
+    // One row for the batch (migration 010): its outcomes are recorded together and read together.
+    const rows: [number, string, string | null, number, string | null][] = outcomes.map((o) => [
+      o.idx,
+      o.objectId,
+      o.version,
+      o.success ? 1 : 0,
+      o.message,
+    ]);
+    await trx
+      .insertInto('taxii_status_outcomes')
+      .values({
+        status_id: statusId,
+        first_idx: outcomes[0]!.idx,
+        last_idx: outcomes.at(-1)!.idx,
+        outcomes: JSON.stringify(rows),
+      })
+      .execute();
   }
 
   /**
@@ -485,21 +493,25 @@ export class TaxiiRepository {
     };
   }
 
-  /** Outcome rows of a status in `idx` order, all or those after `afterIdx`. */
+  /** Outcomes of a status in `idx` order, all or those after `afterIdx`. */
   private async readOutcomes(id: string, afterIdx: number | undefined): Promise<StatusObjectOutcome[]> {
-    let q = this.db
-      .selectFrom('taxii_status_objects')
-      .select(['idx', 'object_id', 'version', 'success', 'message'])
-      .where('status_id', '=', id);
-    if (afterIdx !== undefined) q = q.where('idx', '>', afterIdx);
-    const rows = await q.orderBy('idx').execute();
-    return rows.map((o) => ({
-      idx: Number(o.idx),
-      objectId: o.object_id,
-      version: o.version,
-      success: Number(o.success) === 1,
-      message: o.message,
-    }));
+    let q = this.db.selectFrom('taxii_status_outcomes').select('outcomes').where('status_id', '=', id);
+    if (afterIdx !== undefined) q = q.where('last_idx', '>', afterIdx);
+    const out: StatusObjectOutcome[] = [];
+    for (const row of await q.orderBy('first_idx').execute())
+      for (const [idx, objectId, version, success, message] of JSON.parse(row.outcomes) as [
+        number,
+        string,
+        string | null,
+        number,
+        string | null,
+      ][])
+        if (afterIdx === undefined || idx > afterIdx)
+          out.push({ idx, objectId, version, success: success === 1, message });
+    // Batches hold increasing, disjoint ranges; an upgraded store's rows (one per status) are sorted here too.
+    for (let i = 1; i < out.length; i++)
+      if (out[i]!.idx <= out[i - 1]!.idx) return out.sort((a, b) => a.idx - b.idx);
+    return out;
   }
 
   private keepStatusRows(id: string, objects: StatusObjectOutcome[]): void {
@@ -520,21 +532,6 @@ export class TaxiiRepository {
     if (old === undefined) return;
     this.statusRows.delete(id);
     this.statusRowsCount -= old.length;
-  }
-
-  /** `insert into taxii_status_objects` of `rows` rows, in this database's placeholder style (memoized). */
-  private outcomeInsert(rows: number): string {
-    let text = this.outcomeInserts.get(rows);
-    if (text === undefined) {
-      const tuples: string[] = [];
-      for (let r = 0; r < rows; r++) {
-        const p = (k: number) => (this.kind === 'postgres' ? `$${r * 6 + k}` : '?');
-        tuples.push(`(${p(1)}, ${p(2)}, ${p(3)}, ${p(4)}, ${p(5)}, ${p(6)})`);
-      }
-      text = `insert into taxii_status_objects (status_id, idx, object_id, version, success, message) values ${tuples.join(', ')}`;
-      this.outcomeInserts.set(rows, text);
-    }
-    return text;
   }
 
   /** The value of a node-wide setting, stored as `initial` by whichever process asks first. */

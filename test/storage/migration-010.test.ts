@@ -1,0 +1,88 @@
+/**
+ * Migration 010: a status's per-object outcome rows become one row per batch. Outcomes recorded before the upgrade
+ * read back the same, in idx order, and new batches append after them.
+ */
+import Sqlite from 'better-sqlite3';
+import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { migrationsFor } from '../../src/storage/migrations.js';
+import { openStorage, type Storage } from '../../src/storage/index.js';
+import { testDatabases } from '../support/databases.js';
+
+const STATUS = '2d4f3c1a-0000-4000-8000-000000000001';
+const objectId = (n: number) => `indicator--00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+
+for (const target of testDatabases) {
+  describe.skipIf(!target.available)(`migration 010 (status outcomes) on ${target.name}`, () => {
+    let storage: Storage | undefined;
+    afterEach(async () => {
+      await storage?.close();
+      storage = undefined;
+    });
+
+    it('keeps every recorded outcome, in idx order, and later batches follow them', async () => {
+      const url = await target.fresh();
+      const db =
+        target.name === 'sqlite'
+          ? new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Sqlite(url.slice(7)) }) })
+          : new Kysely<unknown>({
+              dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
+            });
+      const migrated = await new Migrator({ db, provider: migrationsFor(target.name) }).migrateTo(
+        '009_version_rows',
+      );
+      expect(migrated.error).toBeUndefined();
+      await sql`insert into collections (id, title, created_at) values ('c1', 'One', '2026-01-01T00:00:00Z')`.execute(
+        db,
+      );
+      await sql`insert into taxii_statuses (id, collection_id, principal_id, request_timestamp, total_count,
+          success_count, failure_count, pending_count, expires_at, heartbeat_at)
+        values (${STATUS}, 'c1', 'p1', '2026-01-01T00:00:00.000Z', 6, 2, 1, 3, '2999-01-01T00:00:00.000Z',
+          '2026-01-01T00:00:00.000Z')`.execute(db);
+      // Inserted out of idx order: the upgrade must not depend on the rows' physical order.
+      for (const [idx, success, message] of [
+        [2, 0, 'invalid: "pattern" is required'],
+        [0, 1, null],
+        [1, 1, null],
+      ] as const)
+        await sql`insert into taxii_status_objects (status_id, idx, object_id, version, success, message)
+          values (${STATUS}, ${idx}, ${objectId(idx)}, ${idx === 2 ? null : '2026-01-01T00:00:00.000Z'},
+            ${success}, ${message})`.execute(db);
+      await db.destroy();
+
+      storage = await openStorage(url);
+      const now = '2026-01-02T00:00:00.000Z';
+      const before = await storage.taxii.getStatus(STATUS, now);
+      expect(before?.objects).toEqual([
+        { idx: 0, objectId: objectId(0), version: '2026-01-01T00:00:00.000Z', success: true, message: null },
+        { idx: 1, objectId: objectId(1), version: '2026-01-01T00:00:00.000Z', success: true, message: null },
+        {
+          idx: 2,
+          objectId: objectId(2),
+          version: null,
+          success: false,
+          message: 'invalid: "pattern" is required',
+        },
+      ]);
+      await storage.taxii.recordOutcomes(
+        STATUS,
+        [3, 4, 5].map((idx) => ({
+          idx,
+          objectId: objectId(idx),
+          version: null,
+          success: true,
+          message: null,
+        })),
+        now,
+      );
+      const after = await storage.taxii.getStatus(STATUS, now);
+      expect(after).toMatchObject({ success: 5, failure: 1, pending: 0 });
+      expect(after?.objects.map((o) => o.idx)).toEqual([0, 1, 2, 3, 4, 5]);
+      // A fresh read (no outcomes kept in memory) gives the same.
+      await storage.close();
+      storage = await openStorage(url);
+      expect((await storage.taxii.getStatus(STATUS, now))?.objects).toEqual(after?.objects);
+    });
+  });
+}
