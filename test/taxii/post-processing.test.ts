@@ -118,6 +118,7 @@ for (const target of testDatabases) {
       const errors: unknown[] = [];
       const svc = new TaxiiService(s.node.storage, s.node.services.ingest, s.node.auth, s.node.config.taxii, {
         workerMinObjects: Infinity,
+        writeBatch: 500,
         onBackgroundError: (err) => errors.push(err),
       });
       const objects = s.node.storage.objects;
@@ -318,18 +319,19 @@ for (const target of testDatabases) {
         return writeBatch(...args);
       };
       try {
-        const posted = Array.from({ length: 1500 }, (_, i) => malware(10_000 + i) as StixJson);
+        // Three write batches of 1,000 (the server's default).
+        const posted = Array.from({ length: 3000 }, (_, i) => malware(10_000 + i) as StixJson);
         const [accepted] = await client.addObjects(s.root, collection, posted);
         expect(accepted!.status).toBe('pending');
         await second;
-        const during = await client.getObjects(s.root, collection, { limit: 1000 });
-        expect(during.items.length).toBe(500);
+        const during = await client.getObjects(s.root, collection, { limit: 2000 });
+        expect(during.items.length).toBe(1000);
         const pending = await client.status(s.root, accepted!.id);
-        expect(pending).toMatchObject({ status: 'pending', success_count: 500, pending_count: 1000 });
-        expect(pending.successes?.length).toBe(500);
+        expect(pending).toMatchObject({ status: 'pending', success_count: 1000, pending_count: 2000 });
+        expect(pending.successes?.length).toBe(1000);
         release();
         const done = await client.waitForStatus(s.root, accepted!.id, { intervalMs: 20 });
-        expect(done).toMatchObject({ status: 'complete', success_count: 1500, failure_count: 0 });
+        expect(done).toMatchObject({ status: 'complete', success_count: 3000, failure_count: 0 });
         // Polled while pending and again once complete: the outcomes read in steps are all there, in order.
         expect(done.successes?.map((x) => x.id)).toEqual(posted.map((o) => o.id));
       } finally {
