@@ -36,6 +36,11 @@ export interface Frame {
 export interface PipelineOptions {
   readonly batchSize: number;
   readonly limits?: Partial<ScannerLimits> | undefined;
+  /**
+   * Give the event loop a turn every 64 objects (in-process only): for a caller that writes one frame
+   * asynchronously (PostgreSQL round trips) while the next is prepared.
+   */
+  readonly yieldToWrites?: boolean | undefined;
 }
 
 const BUNDLE_ID_RE = /^bundle--[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
@@ -121,8 +126,9 @@ export async function* prepareFrames(
         frame.indexes.push(event.index);
         if (frame.versions.length >= options.batchSize) yield out();
         // A turn of the event loop every few milliseconds of work (a chunk holds about 500 ATT&CK objects): the
-        // caller's write of the previous frame (PostgreSQL round trips), and anything else on this thread, goes on.
-        else if ((event.index & (YIELD_EVERY - 1)) === YIELD_EVERY - 1) await nextTurn();
+        // caller's write of the previous frame (PostgreSQL round trips) goes on meanwhile.
+        else if (options.yieldToWrites === true && (event.index & (YIELD_EVERY - 1)) === YIELD_EVERY - 1)
+          await nextTurn();
       }
   } catch (err) {
     if (!(err instanceof ScanError)) throw err;

@@ -119,7 +119,15 @@ export class IngestService {
       policy: WritePolicy,
     ) => Promise<WriteOutcome[]>,
   ): Promise<ImportReport> {
-    const pipelineOptions = { batchSize: options.batchSize ?? DEFAULT_BATCH, limits: options.limits };
+    // PostgreSQL: one batch is written while the next is prepared (the server stores a batch while this process
+    // parses the next one). SQLite's writes run on this thread, synchronously: nothing to overlap, so each write
+    // is awaited before the next frame is prepared.
+    const overlap = this.storage.kind === 'postgres';
+    const pipelineOptions = {
+      batchSize: options.batchSize ?? DEFAULT_BATCH,
+      limits: options.limits,
+      yieldToWrites: overlap && options.parallel !== true,
+    };
     const frames: AsyncIterable<Frame> = options.parallel
       ? prepareFramesInWorker(source, pipelineOptions)
       : prepareFrames(source, pipelineOptions, this.validateOptions);
@@ -141,9 +149,8 @@ export class IngestService {
       else problemsOmitted++;
     };
 
-    // One batch is written while the next is prepared: on PostgreSQL the server stores a batch while this
-    // process parses and validates the next one (on SQLite the write is synchronous, so this changes nothing).
-    // At most one write is in flight and one frame waits for it, which bounds memory; writes stay in order.
+    // With `overlap`, at most one write is in flight and one frame waits for it, which bounds memory; writes stay
+    // in order.
     let writing: Promise<void> | undefined;
     const store = async (frame: Frame, progress: ImportProgress): Promise<void> => {
       // Objects before a structural failure are complete and valid; they are stored (unless atomic).
@@ -186,6 +193,7 @@ export class IngestService {
         writing = store(frame, progress);
         // Observed when awaited (next frame, or below); never an unhandled rejection meanwhile.
         writing.catch(() => undefined);
+        if (!overlap) await writing;
       }
     } finally {
       // A failed read of the input still lets the write in flight finish (or fail) before this returns.
