@@ -9,6 +9,7 @@
  * The writer calls `wrote(bytes)` after each commit; a checkpoint is asked for once about `thresholdBytes` have
  * been written since the last one, never more than one at a time.
  */
+import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Worker } from 'node:worker_threads';
 
@@ -25,14 +26,25 @@ parentPort.on('message', (m) => {
     return;
   }
   let failed = null;
+  let log = -1;
+  let checkpointed = -1;
   try {
-    db.pragma('wal_checkpoint(PASSIVE)');
+    const r = db.pragma('wal_checkpoint(PASSIVE)')[0];
+    log = r.log;
+    checkpointed = r.checkpointed;
   } catch (err) {
     failed = String(err && err.message);
   }
-  parentPort.postMessage(failed);
+  parentPort.postMessage({ failed, log, checkpointed });
 });
 `;
+
+/** What the worker reports after each checkpoint: frames in the WAL, and how many of them are in the database. */
+interface CheckpointReport {
+  readonly failed: string | null;
+  readonly log: number;
+  readonly checkpointed: number;
+}
 
 const DEFAULT_THRESHOLD = 8 * 1024 * 1024;
 /**
@@ -42,6 +54,14 @@ const DEFAULT_THRESHOLD = 8 * 1024 * 1024;
  * competing with their validation worker for the two cores.
  */
 const BULK_THRESHOLD = 3 * 1024 * 1024;
+/**
+ * WAL file size beyond which writers wait for the checkpoints to catch up (`headroom`). Why: under a steady stream
+ * of write batches a PASSIVE checkpoint never finds the WAL quiet, so the WAL is never rewound and grows until the
+ * writing connection's own automatic checkpoint (at 10,000 frames, 160 MiB at 16 KiB pages) copies it all inside a
+ * commit, holding the event loop for a quarter of a second and more. A rewound WAL is truncated to 64 MiB
+ * (`journal_size_limit`), so a larger file means it has not been rewound since.
+ */
+const PRESSURE_BYTES = 96 * 1024 * 1024;
 
 export class BackgroundCheckpointer {
   private worker: Worker | undefined;
@@ -53,12 +73,22 @@ export class BackgroundCheckpointer {
   private done = 0;
 
   private bulkDepth = 0;
+  /** The WAL size from which writers wait for a catch-up (higher after one that could not rewind the WAL). */
+  private pressureAt: number;
+  /** The last checkpoint copied every frame the WAL had when it started. */
+  private lastComplete = false;
+  /** Waiters for the running checkpoint to finish. */
+  private finished: (() => void)[] = [];
+  private catchingUp: Promise<void> | undefined;
 
   constructor(
     private readonly file: string,
     private readonly thresholdBytes = DEFAULT_THRESHOLD,
     private readonly bulkThresholdBytes = BULK_THRESHOLD,
-  ) {}
+    private readonly pressureBytes = PRESSURE_BYTES,
+  ) {
+    this.pressureAt = pressureBytes;
+  }
 
   /** Runs `fn` as a bulk import: checkpoints are asked for after `bulkThresholdBytes` while it runs. */
   async bulk<T>(fn: () => Promise<T>): Promise<T> {
@@ -93,6 +123,49 @@ export class BackgroundCheckpointer {
     this.request();
   }
 
+  /**
+   * Before a write transaction: if the WAL has outgrown `pressureBytes`, waits (without blocking the event loop) for
+   * the checkpoint under way and one more. With no write in between, that one copies the whole WAL, so the next
+   * transaction rewinds it. Writes cannot outpace the disk for long anyway; this makes them wait here, now and then
+   * under heavy load, instead of inside a commit.
+   */
+  headroom(): Promise<void> {
+    if (this.closed || this.walBytes() <= this.pressureAt) return Promise.resolve();
+    this.catchingUp ??= this.catchUp().finally(() => (this.catchingUp = undefined));
+    return this.catchingUp;
+  }
+
+  private walBytes(): number {
+    try {
+      return statSync(`${this.file}-wal`).size;
+    } catch {
+      return 0; // no WAL (yet)
+    }
+  }
+
+  private async catchUp(): Promise<void> {
+    if (this.running) await this.checkpointFinished();
+    if (this.closed) return;
+    this.sinceLast = 0;
+    this.again = false;
+    this.request();
+    await this.checkpointFinished();
+    // Copied whole: the next write rewinds the WAL. If a long read kept part of it from being copied, the file
+    // stays large: wait again only once it has grown by half as much more, not before every batch.
+    if (!this.lastComplete) this.pressureAt = this.walBytes() + this.pressureBytes / 2;
+  }
+
+  /** The running checkpoint's end. The worker keeps the process alive meanwhile: something awaits it. */
+  private async checkpointFinished(): Promise<void> {
+    const worker = this.worker;
+    worker?.ref();
+    try {
+      await new Promise<void>((resolve) => this.finished.push(resolve));
+    } finally {
+      if (!this.closed) worker?.unref();
+    }
+  }
+
   private request(): void {
     this.running = true;
     this.started().postMessage('checkpoint');
@@ -104,10 +177,15 @@ export class BackgroundCheckpointer {
       eval: true,
       workerData: { file: this.file, module: createRequire(import.meta.url).resolve('better-sqlite3') },
     });
-    worker.on('message', (failed: string | null) => {
-      if (failed !== null) this.lastError = failed;
-      else this.done++;
+    worker.on('message', (r: CheckpointReport) => {
+      if (r.failed !== null) this.lastError = r.failed;
+      else {
+        this.done++;
+        this.lastComplete = r.log >= 0 && r.log === r.checkpointed;
+        if (this.lastComplete) this.pressureAt = this.pressureBytes;
+      }
       this.running = false;
+      this.wakeWaiters();
       if (this.again && !this.closed) {
         this.again = false;
         this.request();
@@ -116,11 +194,24 @@ export class BackgroundCheckpointer {
     worker.on('error', (err) => {
       this.lastError = err.message;
       this.running = false;
+      this.lastComplete = false;
+      this.wakeWaiters();
+    });
+    // Closed or gone: nobody waits for a checkpoint that will not come.
+    worker.on('exit', () => {
+      this.running = false;
+      this.wakeWaiters();
     });
     // Never keeps the process alive by itself.
     worker.unref();
     this.worker = worker;
     return worker;
+  }
+
+  private wakeWaiters(): void {
+    const waiters = this.finished;
+    this.finished = [];
+    for (const wake of waiters) wake();
   }
 
   /** Waits for a running checkpoint, then closes the worker's connection (before the writer's own close). */

@@ -86,6 +86,7 @@ export async function openStorage(url: string, options: StorageOptions = {}): Pr
       : statistics
         ? (_bytes, versions) => statistics.wrote(versions)
         : undefined,
+    checkpointer ? () => checkpointer.headroom() : undefined,
   );
   return {
     kind,

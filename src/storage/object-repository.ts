@@ -127,6 +127,8 @@ export class ObjectRepository {
      * (background checkpoints, planner statistics).
      */
     private readonly committed?: (bytes: number, versions: number) => void,
+    /** Awaited before each write transaction begins (SQLite: room in the WAL, `BackgroundCheckpointer.headroom`). */
+    private readonly beforeWrite?: () => Promise<void>,
   ) {}
 
   /**
@@ -140,6 +142,7 @@ export class ObjectRepository {
     then?: (trx: Transaction<Database>, outcomes: readonly WriteOutcome[]) => Promise<void>,
   ): Promise<WriteOutcome[]> {
     if (batch.length === 0 && then === undefined) return [];
+    await this.beforeWrite?.();
     const outcomes = await this.db.transaction().execute(async (trx) => {
       const written =
         batch.length === 0 ? [] : await this.writeInTransaction(trx, collectionId, batch, policy);
@@ -162,6 +165,7 @@ export class ObjectRepository {
   ): Promise<T> {
     let bytes = 0;
     let versions = 0;
+    await this.beforeWrite?.();
     const result = await this.db.transaction().execute((trx) =>
       fn((c, b, p) => {
         bytes += writtenBytes(b);

@@ -60,6 +60,40 @@ describe('background WAL checkpoints (SQLite)', () => {
     db.close();
   });
 
+  it('makes a writer wait, once the WAL has outgrown the pressure size, until it is copied and can be rewound', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'entente-ckpt-')), 'c.db');
+    const db = new Sqlite(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0'); // only the background checkpoints run
+    db.pragma('journal_size_limit = 262144'); // a rewound WAL is truncated to 256 KiB
+    db.exec('create table t (n integer, body text)');
+    // No `wrote` calls: no background checkpoint is asked for, as when writes outpace them.
+    const checkpointer = new BackgroundCheckpointer(file, 1e12, 1e12, 1_000_000);
+    const insert = db.prepare('insert into t values (?, ?)');
+    const write = (from: number) =>
+      db.transaction(() => {
+        for (let k = 0; k < 50; k++) insert.run(from + k, 'x'.repeat(5_000));
+      })();
+    const wal = () => statSync(`${file}-wal`).size;
+    write(0);
+    expect(wal()).toBeLessThan(1_000_000);
+    await checkpointer.headroom(); // below the pressure size: at once, no checkpoint
+    expect(checkpointer.completed).toBe(0);
+    for (let i = 1; i < 8; i++) write(i * 50);
+    expect(wal()).toBeGreaterThan(1_000_000);
+    await checkpointer.headroom();
+    expect(checkpointer.completed).toBeGreaterThanOrEqual(1);
+    expect(checkpointer.error).toBeUndefined();
+    // The next write rewinds the WAL, and it is truncated to the size limit.
+    write(400);
+    expect(wal()).toBeLessThan(1_000_000);
+    await checkpointer.headroom();
+    await checkpointer.close();
+    await checkpointer.headroom(); // closed: nothing to wait for
+    expect((db.prepare('select count(*) as n from t').get() as { n: number }).n).toBe(450);
+    db.close();
+  });
+
   it('asks for nothing below the threshold and closes cleanly without ever starting', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'entente-ckpt-')), 'c.db');
     const checkpointer = new BackgroundCheckpointer(file, 1_000_000);
