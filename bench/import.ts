@@ -3,6 +3,8 @@
  * validate, store), into a fresh SQLite file and a fresh PostgreSQL database, beside the reference costs measured in
  * the same run: reading the file, and reading + JSON.parse of the whole document (what any importer must pay).
  * Each case runs in its own child process (so peak RSS is that case's alone), 3 times; the median is reported.
+ * `sqlite` and `postgres` parse and validate on a worker thread (what `entente import` does with three or more
+ * cores), the `-inline` cases on the writing thread (what it does on two).
  *
  *   npm run bench:import            (PostgreSQL from /usr/lib/postgresql/*, started and thrown away)
  */
@@ -42,8 +44,13 @@ async function runCase(name: string, arg: string | undefined): Promise<Result> {
     objects = 24_772;
   } else if (name === 'json-parse') {
     objects = (JSON.parse(readFileSync(file, 'utf8')) as { objects: unknown[] }).objects.length;
-  } else if (name === 'sqlite' || name === 'sqlite-inline' || name === 'postgres') {
-    const dir = name !== 'postgres' ? mkdtempSync(join(tmpdir(), 'entente-bench-')) : undefined;
+  } else if (
+    name === 'sqlite' ||
+    name === 'sqlite-inline' ||
+    name === 'postgres' ||
+    name === 'postgres-inline'
+  ) {
+    const dir = name.startsWith('sqlite') ? mkdtempSync(join(tmpdir(), 'entente-bench-')) : undefined;
     const url = dir ? `sqlite:${join(dir, 'b.db')}` : arg!;
     // The built JavaScript, as `entente import` runs it (the worker thread then starts without a TypeScript loader).
     const { openStorage } = (await import(distModule('storage'))) as typeof StorageModule;
@@ -55,7 +62,7 @@ async function runCase(name: string, arg: string | undefined): Promise<Result> {
     const cpuStart = process.cpuUsage();
     const report = await services.ingest.importStream(createReadStream(file, { highWaterMark: 1 << 20 }), {
       collectionId: collection.id,
-      parallel: name !== 'sqlite-inline',
+      parallel: !name.endsWith('-inline'),
     });
     // Closing is part of an import end to end (it runs the final WAL checkpoint), so it is timed too.
     await storage.close();
@@ -105,20 +112,23 @@ async function main(): Promise<void> {
   ];
   if (pgBase) {
     const { default: pgm } = await import('pg');
-    cases.push([
-      'postgres',
-      (run) => {
-        const u = new URL(pgBase);
-        u.pathname = `/bench_${run}`;
-        return u.toString();
-      },
-    ]);
     const client = new pgm.Client({ connectionString: pgBase });
     await client.connect();
-    for (let run = 0; run < RUNS; run++)
-      await client
-        .query(`drop database if exists bench_${run}`)
-        .then(() => client.query(`create database bench_${run}`));
+    for (const name of ['postgres', 'postgres-inline']) {
+      const db = (run: number) => `bench_${name.replace('-', '_')}_${run}`;
+      cases.push([
+        name,
+        (run) => {
+          const u = new URL(pgBase);
+          u.pathname = `/${db(run)}`;
+          return u.toString();
+        },
+      ]);
+      for (let run = 0; run < RUNS; run++)
+        await client
+          .query(`drop database if exists ${db(run)}`)
+          .then(() => client.query(`create database ${db(run)}`));
+    }
     await client.end();
   }
   console.log(

@@ -10,15 +10,18 @@ import { fmt, formatBytes, printProblems, ProgressBar } from './output.js';
 /** Inputs at least this large (or of unknown size, e.g. stdin) are parsed on a worker thread... */
 const PARALLEL_MIN_BYTES = 4 * 1024 * 1024;
 /**
- * ...given a core for each busy thread. On SQLite an import keeps three busy: the writer, the parsing worker and
- * the WAL checkpointer. On two cores one thread was measured faster (docs/benchmarks.md, import, fifth session).
+ * ...given a core for each busy process or thread. On SQLite an import keeps three busy: the writer, the parsing
+ * worker and the WAL checkpointer; on PostgreSQL, the writer, the parsing worker and the server, which stores one
+ * batch while this process prepares the next (`IngestService`). On two cores one thread was measured faster on
+ * SQLite, and as fast on PostgreSQL with about 0.7 s less CPU and 100 MB less memory (docs/benchmarks.md, import,
+ * fifth and sixth sessions).
  */
-const SQLITE_PARALLEL_MIN_CPUS = 3;
+const PARALLEL_MIN_CPUS = 3;
 
-/** Whether an import of `size` bytes (undefined: unknown) into `kind` parses on a worker thread. */
-export function parallelImport(size: number | undefined, kind: 'sqlite' | 'postgres', cpus: number): boolean {
+/** Whether an import of `size` bytes (undefined: unknown) parses on a worker thread. */
+export function parallelImport(size: number | undefined, cpus: number): boolean {
   if (size !== undefined && size < PARALLEL_MIN_BYTES) return false;
-  return kind !== 'sqlite' || cpus >= SQLITE_PARALLEL_MIN_CPUS;
+  return cpus >= PARALLEL_MIN_CPUS;
 }
 
 interface ImportFlags {
@@ -51,7 +54,7 @@ export async function importFile(
     atomic: flags.atomic,
     // Parse and validate on a worker thread while the main thread writes, when the cores allow: below a few MiB
     // starting the worker costs more than the overlap saves (docs/benchmarks.md).
-    parallel: parallelImport(input.size, node.storage.kind, availableParallelism()),
+    parallel: parallelImport(input.size, availableParallelism()),
     sharingGroupId,
     onProgress: (p) => bar.update(p.objects, p.bytes),
   });
