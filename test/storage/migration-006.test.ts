@@ -1,10 +1,8 @@
-import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrationsFor } from '../../src/storage/migrations.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { testDatabases } from '../support/databases.js';
+import { migratedTo, rawDatabase } from '../support/migrated.js';
 
 const ID = 'indicator--11111111-1111-4111-8111-111111111111';
 
@@ -20,16 +18,7 @@ for (const target of testDatabases) {
 
       it('keeps every entry, its sequence number and the sequence high-water mark, and still refuses a duplicate entry', async () => {
         const url = await target.fresh();
-        const db =
-          target.name === 'sqlite'
-            ? new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Sqlite(url.slice(7)) }) })
-            : new Kysely<unknown>({
-                dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
-              });
-        const migrated = await new Migrator({ db, provider: migrationsFor(target.name) }).migrateTo(
-          '005_sharing_audience',
-        );
-        expect(migrated.error).toBeUndefined();
+        const db = await migratedTo(target.name, url, '005_sharing_audience');
         await sql`insert into collections (id, title, created_at) values ('c1', 'One', '2026-01-01T00:00:00Z')`.execute(
           db,
         );
@@ -70,12 +59,7 @@ for (const target of testDatabases) {
         expect(latest.map((e) => e.versionKey)).toEqual(['2021-01-01T00:00:00.000000Z']);
         await storage.close();
 
-        const after =
-          target.name === 'sqlite'
-            ? new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Sqlite(url.slice(7)) }) })
-            : new Kysely<unknown>({
-                dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
-              });
+        const after = rawDatabase(target.name, url);
         try {
           // Every entry points at its own version's row (migration 009).
           const rows = await sql<{ version_key: string; entry_key: string }>`select v.version_key,

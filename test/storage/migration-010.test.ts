@@ -2,13 +2,11 @@
  * Migration 010: a status's per-object outcome rows become one row per batch. Outcomes recorded before the upgrade
  * read back the same, in idx order, and new batches append after them.
  */
-import Sqlite from 'better-sqlite3';
-import { Kysely, Migrator, PostgresDialect, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
+import { sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { migrationsFor } from '../../src/storage/migrations.js';
 import { openStorage, type Storage } from '../../src/storage/index.js';
 import { testDatabases } from '../support/databases.js';
+import { migratedTo } from '../support/migrated.js';
 
 const STATUS = '2d4f3c1a-0000-4000-8000-000000000001';
 const objectId = (n: number) => `indicator--00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -23,16 +21,7 @@ for (const target of testDatabases) {
 
     it('keeps every recorded outcome, in idx order, and later batches follow them', async () => {
       const url = await target.fresh();
-      const db =
-        target.name === 'sqlite'
-          ? new Kysely<unknown>({ dialect: new SqliteDialect({ database: new Sqlite(url.slice(7)) }) })
-          : new Kysely<unknown>({
-              dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url }) }),
-            });
-      const migrated = await new Migrator({ db, provider: migrationsFor(target.name) }).migrateTo(
-        '009_version_rows',
-      );
-      expect(migrated.error).toBeUndefined();
+      const db = await migratedTo(target.name, url, '009_version_rows');
       await sql`insert into collections (id, title, created_at) values ('c1', 'One', '2026-01-01T00:00:00Z')`.execute(
         db,
       );
