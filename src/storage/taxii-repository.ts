@@ -413,20 +413,23 @@ export class TaxiiRepository {
       .where('pending_count', '>=', outcomes.length)
       .executeTakeFirst();
     if (moved.numUpdatedRows === 0n) throw new StatusGivenUp(statusId);
-    // One row for the batch (migration 010): its outcomes are recorded together and read together.
-    const rows: [number, string, string | null, number, string | null][] = outcomes.map((o) => [
-      o.idx,
-      o.objectId,
-      o.version,
-      o.success ? 1 : 0,
-      o.message,
-    ]);
+    // One row for the batch (migration 010): its outcomes are recorded together and read together, in idx order
+    // (a batch lists the objects refused before storage first).
+    const rows: [number, string, string | null, number, string | null][] = outcomes
+      .map((o): [number, string, string | null, number, string | null] => [
+        o.idx,
+        o.objectId,
+        o.version,
+        o.success ? 1 : 0,
+        o.message,
+      ])
+      .sort((a, b) => a[0] - b[0]);
     await trx
       .insertInto('taxii_status_outcomes')
       .values({
         status_id: statusId,
-        first_idx: outcomes[0]!.idx,
-        last_idx: outcomes.at(-1)!.idx,
+        first_idx: rows[0]![0],
+        last_idx: rows.at(-1)![0],
         outcomes: JSON.stringify(rows),
       })
       .execute();
