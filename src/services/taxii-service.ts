@@ -44,7 +44,7 @@ import { clip, filterDetail, outcomeOf, pageDetail, type TaxiiAuditEndpoint } fr
 /**
  * Objects written per transaction; reads get in between two batches. 1,000 rather than 500: each commit rewrites
  * the leaves of the versions' id key that its new ids landed on (random places), so fewer, larger commits write
- * less per object. Measured (docs/benchmarks.md, sixth session): 10,000-object POSTs 15–50 % faster in every
+ * less per object. Measured (docs/benchmarks.md, sixth session): 10,000-object POSTs 13–51 % faster in every
  * alternated pair, with the event loop held at most 65–88 ms at once instead of 40–84 ms.
  */
 const WRITE_BATCH = 1000;

@@ -79,6 +79,15 @@ export interface StoredStatus {
 
 const IN_CHUNK = 500;
 
+/** One object's outcome as `taxii_status_outcomes.outcomes` holds it (migration 010). */
+type OutcomeTuple = [
+  idx: number,
+  objectId: string,
+  version: string | null,
+  success: 0 | 1,
+  message: string | null,
+];
+
 /** A POST's status was given up (its process was taken for stopped): the batch must not be stored. */
 export class StatusGivenUp extends Error {
   constructor(readonly statusId: string) {
@@ -415,14 +424,8 @@ export class TaxiiRepository {
     if (moved.numUpdatedRows === 0n) throw new StatusGivenUp(statusId);
     // One row for the batch (migration 010): its outcomes are recorded together and read together, in idx order
     // (a batch lists the objects refused before storage first).
-    const rows: [number, string, string | null, number, string | null][] = outcomes
-      .map((o): [number, string, string | null, number, string | null] => [
-        o.idx,
-        o.objectId,
-        o.version,
-        o.success ? 1 : 0,
-        o.message,
-      ])
+    const rows = outcomes
+      .map((o): OutcomeTuple => [o.idx, o.objectId, o.version, o.success ? 1 : 0, o.message])
       .sort((a, b) => a[0] - b[0]);
     await trx
       .insertInto('taxii_status_outcomes')
@@ -502,13 +505,7 @@ export class TaxiiRepository {
     if (afterIdx !== undefined) q = q.where('last_idx', '>', afterIdx);
     const out: StatusObjectOutcome[] = [];
     for (const row of await q.orderBy('first_idx').execute())
-      for (const [idx, objectId, version, success, message] of JSON.parse(row.outcomes) as [
-        number,
-        string,
-        string | null,
-        number,
-        string | null,
-      ][])
+      for (const [idx, objectId, version, success, message] of JSON.parse(row.outcomes) as OutcomeTuple[])
         if (afterIdx === undefined || idx > afterIdx)
           out.push({ idx, objectId, version, success: success === 1, message });
     // Batches hold increasing, disjoint ranges; an upgraded store's rows (one per status) are sorted here too.
