@@ -103,61 +103,65 @@ async function main(): Promise<void> {
   }
   const pgBin = process.env.ENTENTE_BENCH_PG_URL ? undefined : findPgBin();
   const pg = pgBin ? await startThrowawayPostgres(pgBin, { durable: true }) : undefined;
-  const pgBase = process.env.ENTENTE_BENCH_PG_URL ?? pg?.url;
-  const cases: [string, (run: number) => string | undefined][] = [
-    ['read', () => undefined],
-    ['json-parse', () => undefined],
-    ['sqlite', () => undefined],
-    ['sqlite-inline', () => undefined],
-  ];
-  if (pgBase) {
-    const { default: pgm } = await import('pg');
-    const client = new pgm.Client({ connectionString: pgBase });
-    await client.connect();
-    for (const name of ['postgres', 'postgres-inline']) {
-      const db = (run: number) => `bench_${name.replace('-', '_')}_${run}`;
-      cases.push([
-        name,
-        (run) => {
-          const u = new URL(pgBase);
-          u.pathname = `/${db(run)}`;
-          return u.toString();
-        },
-      ]);
-      for (let run = 0; run < RUNS; run++)
-        await client
-          .query(`drop database if exists ${db(run)}`)
-          .then(() => client.query(`create database ${db(run)}`));
+  // A failed case (or anything else) must not leave the throwaway cluster running.
+  try {
+    const pgBase = process.env.ENTENTE_BENCH_PG_URL ?? pg?.url;
+    const cases: [string, (run: number) => string | undefined][] = [
+      ['read', () => undefined],
+      ['json-parse', () => undefined],
+      ['sqlite', () => undefined],
+      ['sqlite-inline', () => undefined],
+    ];
+    if (pgBase) {
+      const { default: pgm } = await import('pg');
+      const client = new pgm.Client({ connectionString: pgBase });
+      await client.connect();
+      for (const name of ['postgres', 'postgres-inline']) {
+        const db = (run: number) => `bench_${name.replace('-', '_')}_${run}`;
+        cases.push([
+          name,
+          (run) => {
+            const u = new URL(pgBase);
+            u.pathname = `/${db(run)}`;
+            return u.toString();
+          },
+        ]);
+        for (let run = 0; run < RUNS; run++)
+          await client
+            .query(`drop database if exists ${db(run)}`)
+            .then(() => client.query(`create database ${db(run)}`));
+      }
+      await client.end();
     }
-    await client.end();
-  }
-  console.log(
-    `# import benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'} — node ${process.version}`,
-  );
-  console.log(`file: ${file} (${(readFileSync(file).length / 1048576).toFixed(1)} MiB)\n`);
-  console.log(
-    `load average before: ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(' ')}\n`,
-  );
-  console.log('| case | median s | objects/s | CPU s (median) | peak RSS MiB | runs (s) |');
-  console.log('|---|---:|---:|---:|---:|---|');
-  const results: Record<string, number> = {};
-  for (const [name, argOf] of cases) {
-    const runs = Array.from({ length: RUNS }, (_, run) => child(name, argOf(run)));
-    const s = median(runs.map((r) => r.seconds));
-    results[name] = s;
     console.log(
-      `| ${name} | ${s.toFixed(3)} | ${Math.round(24_772 / s).toLocaleString('en-US')} | ${median(runs.map((r) => r.cpu)).toFixed(3)} | ${Math.max(...runs.map((r) => r.maxRssMb)).toFixed(0)} | ${runs.map((r) => r.seconds.toFixed(3)).join(', ')} |`,
+      `# import benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'} — node ${process.version}`,
     );
+    console.log(`file: ${file} (${(readFileSync(file).length / 1048576).toFixed(1)} MiB)\n`);
+    console.log(
+      `load average before: ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}\n`,
+    );
+    console.log('| case | median s | objects/s | CPU s (median) | peak RSS MiB | runs (s) |');
+    console.log('|---|---:|---:|---:|---:|---|');
+    const results: Record<string, number> = {};
+    for (const [name, argOf] of cases) {
+      const runs = Array.from({ length: RUNS }, (_, run) => child(name, argOf(run)));
+      const s = median(runs.map((r) => r.seconds));
+      results[name] = s;
+      console.log(
+        `| ${name} | ${s.toFixed(3)} | ${Math.round(24_772 / s).toLocaleString('en-US')} | ${median(runs.map((r) => r.cpu)).toFixed(3)} | ${Math.max(...runs.map((r) => r.maxRssMb)).toFixed(0)} | ${runs.map((r) => r.seconds.toFixed(3)).join(', ')} |`,
+      );
+    }
+    const parse = results['json-parse']!;
+    console.log(
+      `\nratios: sqlite import / (read + JSON.parse of the whole file) = ${(results.sqlite! / parse).toFixed(2)}`,
+    );
+    if (results.postgres)
+      console.log(`        postgres import / (read + JSON.parse) = ${(results.postgres / parse).toFixed(2)}`);
+  } finally {
+    await pg?.stop();
   }
-  const parse = results['json-parse']!;
-  console.log(
-    `\nratios: sqlite import / (read + JSON.parse of the whole file) = ${(results.sqlite! / parse).toFixed(2)}`,
-  );
-  if (results.postgres)
-    console.log(`        postgres import / (read + JSON.parse) = ${(results.postgres / parse).toFixed(2)}`);
-  await pg?.stop();
 }
 
 await main();
