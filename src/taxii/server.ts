@@ -11,7 +11,7 @@ import type { Page, TaxiiBackend } from './backend.js';
 import { TAXII_MEDIA_TYPE, acceptsTaxii, isTaxiiContentType } from './media.js';
 import { dateAddedHeaders, envelopeText, errorResource, manifest, versions } from './present.js';
 import { parseFilter, type Endpoint } from './query.js';
-import type { ApiRoot, Discovery, Status } from './types.js';
+import { STATUS_JSON, type ApiRoot, type Discovery, type Status } from './types.js';
 
 /** Distinct Accept headers whose verdict is remembered (all are forgotten when full). */
 const ACCEPT_MEMO_MAX = 64;
@@ -143,7 +143,8 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
     // The backend hands out the same Status object while a status is unchanged: its bytes are built once.
     const status = await backend.status(p, root, req.params.statusId);
     let bytes = statusBytes.get(status);
-    if (bytes === undefined) statusBytes.set(status, (bytes = Buffer.from(JSON.stringify(status))));
+    if (bytes === undefined)
+      statusBytes.set(status, (bytes = Buffer.from(status[STATUS_JSON] ?? JSON.stringify(status))));
     return send(reply, 200, bytes);
   });
 

@@ -63,7 +63,15 @@ export interface StatusDetails {
   readonly message?: string;
 }
 
+/**
+ * A status resource may carry its own JSON text under this key (not enumerable, so neither `JSON.stringify` nor
+ * equality sees it): `TaxiiService` builds it as outcomes are added, instead of serialising every detail again at
+ * each change of a large POST's status.
+ */
+export const STATUS_JSON: unique symbol = Symbol('status JSON');
+
 export interface Status {
+  readonly [STATUS_JSON]?: string;
   readonly id: string;
   readonly status: 'complete' | 'pending';
   readonly request_timestamp?: string;

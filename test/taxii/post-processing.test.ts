@@ -10,7 +10,7 @@ import { LOCAL_OPERATOR } from '../../src/services/index.js';
 import { StatusGivenUp } from '../../src/storage/index.js';
 import { TaxiiService } from '../../src/services/taxii-service.js';
 import { TaxiiClient } from '../../src/taxii/client.js';
-import type { Status, StixJson } from '../../src/taxii/types.js';
+import { STATUS_JSON, type Status, type StixJson } from '../../src/taxii/types.js';
 import { testDatabases } from '../support/databases.js';
 import { indicator, malware, startTaxii, uuid, type Running } from '../e2e/taxii-support.js';
 
@@ -271,6 +271,59 @@ for (const target of testDatabases) {
         // Someone else never gets it, built or not.
         const bob = { ...principal, id: 'someone-else', name: 'bob', roles: ['analyst' as const] };
         await expect(svc.status(bob, 'api', id)).rejects.toThrow(/no status/);
+      } finally {
+        await svc.close();
+      }
+    });
+
+    it("a status's JSON, built batch by batch, is what serialising the whole resource gives, at every state", async () => {
+      const collection = (await s.node.services.collections.ensure('status-json')).id;
+      const taxii = s.node.storage.taxii;
+      const now = new Date().toISOString();
+      const id = `status-json-${Date.now()}`;
+      const total = 40;
+      await taxii.createStatus(
+        {
+          id,
+          collectionId: collection,
+          principalId: principal.id,
+          requestTimestamp: now,
+          total,
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+        },
+        now,
+      );
+      const svc = new TaxiiService(s.node.storage, s.node.services.ingest, s.node.auth, s.node.config.taxii);
+      try {
+        const seen: Status[] = [];
+        const check = async () => {
+          const status = await svc.status(principal, 'api', id);
+          expect(status[STATUS_JSON]).toBe(JSON.stringify(status));
+          seen.push(status);
+        };
+        await check(); // nothing recorded yet
+        // Batches of 7 with failures among the successes, messages that need escaping, a batch of failures only.
+        for (let from = 0; from < total; from += 7) {
+          const batch = Array.from({ length: Math.min(7, total - from) }, (_, k) => {
+            const idx = from + k;
+            const ok = idx % 3 !== 0 && from !== 21;
+            return {
+              idx,
+              objectId: malware(50_000 + idx).id,
+              version: idx % 5 === 0 ? null : '2021-03-02T00:00:00.000Z',
+              success: ok,
+              message: ok ? null : `refused: "${idx}" \\ é \u2028`,
+            };
+          });
+          await taxii.recordOutcomes(id, batch, now);
+          await check();
+        }
+        const last = seen.at(-1)!;
+        expect(last).toMatchObject({ status: 'complete', pending_count: 0 });
+        expect(last.successes!.length + last.failures!.length).toBe(total);
+        // Earlier states are left as they were (their lists were not appended to).
+        expect(seen[1]!.successes!.length + (seen[1]!.failures?.length ?? 0)).toBe(7);
+        expect(seen[1]![STATUS_JSON]).toBe(JSON.stringify(seen[1]));
       } finally {
         await svc.close();
       }
