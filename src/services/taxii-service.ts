@@ -68,8 +68,12 @@ const BUILT_PAGES_MAX = 64;
 /** Pages remembered by request (`servedPages`) under one generation, and their objects' total size in characters. */
 const SERVED_PAGES_MAX = 256;
 const SERVED_PAGES_MAX_CHARS = 16 * 1024 * 1024;
-/** Status resources remembered as built (all are forgotten when full). */
+/**
+ * Status resources remembered as built, and their outcomes in all (each is held as details and as JSON, about
+ * 250 bytes an outcome): all are forgotten when either is reached.
+ */
 const BUILT_STATUSES_MAX = 256;
+const BUILT_OUTCOMES_MAX = 200_000;
 /** How long a looked-up collection is reused (collections are never deleted; only their title may change). */
 const COLLECTION_CACHE_MS = 5_000;
 const COLLECTION_CACHE_MAX = 1000;
@@ -154,6 +158,8 @@ export class TaxiiService implements TaxiiBackend {
    */
   private readonly servedPages = new Map<string, ServedPage>();
   /** The last status resource built per status id, with the state it was built for (see `status`). */
+  /** Outcomes held by `builtStatuses`, in all. */
+  private builtOutcomes = 0;
   private readonly builtStatuses = new Map<
     string,
     { key: string; status: Status; consumed: number; lastIdx: number; lists: StatusLists }
@@ -521,8 +527,15 @@ export class TaxiiService implements TaxiiBackend {
     if (failures.length > 0) text += `,"failures":[${next.failureJson}]`;
     text += `,"pending_count":${s.pending}}`;
     Object.defineProperty(status, STATUS_JSON, { value: text, enumerable: false });
-    if (!this.builtStatuses.has(s.id) && this.builtStatuses.size >= BUILT_STATUSES_MAX)
+    if (built !== undefined) this.builtOutcomes -= built.consumed;
+    if (
+      (built === undefined && this.builtStatuses.size >= BUILT_STATUSES_MAX) ||
+      this.builtOutcomes + s.objects.length > BUILT_OUTCOMES_MAX
+    ) {
       this.builtStatuses.clear();
+      this.builtOutcomes = 0;
+    }
+    this.builtOutcomes += s.objects.length;
     this.builtStatuses.set(s.id, {
       key: stateKey,
       status,
