@@ -157,9 +157,9 @@ export class TaxiiService implements TaxiiBackend {
    * (see `page`): a re-polled page is found with one key built by hand, without querying the repository's cache.
    */
   private readonly servedPages = new Map<string, ServedPage>();
-  /** The last status resource built per status id, with the state it was built for (see `status`). */
   /** Outcomes held by `builtStatuses`, in all. */
   private builtOutcomes = 0;
+  /** The last status resource built per status id, with the state it was built for (see `status`). */
   private readonly builtStatuses = new Map<
     string,
     { key: string; status: Status; consumed: number; lastIdx: number; lists: StatusLists }
@@ -482,29 +482,24 @@ export class TaxiiService implements TaxiiBackend {
       (built.consumed === 0 || s.objects[built.consumed - 1]!.idx === built.lastIdx);
     const lists = reuse ? built.lists : { successes: [], failures: [], successJson: '', failureJson: '' };
     const fresh = { successes: [] as StatusDetails[], failures: [] as StatusDetails[] };
-    let successJson = '';
-    let failureJson = '';
     for (let i = reuse ? built.consumed : 0; i < s.objects.length; i++) {
       const o = s.objects[i]!;
-      const detail: StatusDetails =
+      (o.success ? fresh.successes : fresh.failures).push(
         o.message !== null
           ? { id: o.objectId, version: o.version ?? '', message: o.message }
-          : { id: o.objectId, version: o.version ?? '' };
-      const json = JSON.stringify(detail);
-      if (o.success) {
-        fresh.successes.push(detail);
-        successJson += successJson === '' ? json : `,${json}`;
-      } else {
-        fresh.failures.push(detail);
-        failureJson += failureJson === '' ? json : `,${json}`;
-      }
+          : { id: o.objectId, version: o.version ?? '' },
+      );
     }
-    const join = (a: string, b: string): string => (a === '' ? b : b === '' ? a : `${a},${b}`);
+    // The text so far, then the new details', comma-separated.
+    const extend = (json: string, details: readonly StatusDetails[]): string =>
+      details.length === 0
+        ? json
+        : (json === '' ? '' : `${json},`) + details.map((d) => JSON.stringify(d)).join(',');
     const next: StatusLists = {
       successes: fresh.successes.length > 0 ? lists.successes.concat(fresh.successes) : lists.successes,
       failures: fresh.failures.length > 0 ? lists.failures.concat(fresh.failures) : lists.failures,
-      successJson: join(lists.successJson, successJson),
-      failureJson: join(lists.failureJson, failureJson),
+      successJson: extend(lists.successJson, fresh.successes),
+      failureJson: extend(lists.failureJson, fresh.failures),
     };
     const { successes, failures } = next;
     const state = s.pending > 0 ? 'pending' : 'complete';
