@@ -152,6 +152,11 @@ export class IngestService {
     // With `overlap`, at most one write is in flight and one frame waits for it, which bounds memory; writes stay
     // in order.
     let writing: Promise<void> | undefined;
+    // The write in flight, observed when awaited (next frame, or below): never an unhandled rejection meanwhile.
+    const track = (p: Promise<void>): void => {
+      writing = p;
+      p.catch(() => undefined);
+    };
     const store = async (frame: Frame, progress: ImportProgress): Promise<void> => {
       // Objects before a structural failure are complete and valid; they are stored (unless atomic).
       const groupId = options.sharingGroupId;
@@ -185,14 +190,12 @@ export class IngestService {
         const progress = { objects: received, bytes };
         if (frame.versions.length === 0) {
           if (writing === undefined) options.onProgress?.(progress);
-          else writing = writing.then(() => options.onProgress?.(progress));
+          else track(writing.then(() => options.onProgress?.(progress)));
           continue;
         }
         // This frame was prepared while the previous one was written: once that is done, write this one.
         if (writing !== undefined) await writing;
-        writing = store(frame, progress);
-        // Observed when awaited (next frame, or below); never an unhandled rejection meanwhile.
-        writing.catch(() => undefined);
+        track(store(frame, progress));
         if (!overlap) await writing;
       }
     } finally {
