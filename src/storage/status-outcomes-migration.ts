@@ -31,9 +31,11 @@ export const statusOutcomesMigration = (dialect: DatabaseKind): Migration => ({
           json_agg(json_build_array(idx, object_id, version, success, message) order by idx)::text
         from taxii_status_objects group by status_id`.execute(db);
     else
+      // An ordered aggregate: SQLite 3.44 and later, which better-sqlite3 12 bundles.
       await sql`insert into taxii_status_outcomes (status_id, first_idx, last_idx, outcomes)
-        select status_id, min(idx), max(idx), json_group_array(json_array(idx, object_id, version, success, message))
-        from (select * from taxii_status_objects order by status_id, idx) group by status_id`.execute(db);
+        select status_id, min(idx), max(idx),
+          json_group_array(json_array(idx, object_id, version, success, message) order by idx)
+        from taxii_status_objects group by status_id`.execute(db);
     await db.schema.dropTable('taxii_status_objects').execute();
   },
 });

@@ -508,9 +508,7 @@ export class TaxiiRepository {
       for (const [idx, objectId, version, success, message] of JSON.parse(row.outcomes) as OutcomeTuple[])
         if (afterIdx === undefined || idx > afterIdx)
           out.push({ idx, objectId, version, success: success === 1, message });
-    // Batches hold increasing, disjoint ranges; an upgraded store's rows (one per status) are sorted here too.
-    for (let i = 1; i < out.length; i++)
-      if (out[i]!.idx <= out[i - 1]!.idx) return out.sort((a, b) => a.idx - b.idx);
+    // Each row is sorted (`recordIn`, migration 010) and rows are disjoint ranges taken in order.
     return out;
   }
 
