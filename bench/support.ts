@@ -9,13 +9,16 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createNode, loadConfig, type Node } from '../src/main.js';
+import type { Node } from '../src/main.js';
 import type { AuthService } from '../src/services/auth-service.js';
-import { LOCAL_OPERATOR, type SharingService } from '../src/services/index.js';
+import type { SharingService } from '../src/services/index.js';
 import type { NewVersion, ObjectRepository, WritePolicy } from '../src/storage/index.js';
-import { parseTaxiiConfig } from '../src/taxii/config.js';
-import { TAXII_MEDIA_TYPE } from '../src/taxii/media.js';
 import { findPgBin, startThrowawayPostgres } from '../test/support/postgres.js';
+import { main, services, taxii } from './built.js';
+
+const { createNode, loadConfig } = main;
+const { LOCAL_OPERATOR } = services;
+const { parseTaxiiConfig, TAXII_MEDIA_TYPE } = taxii;
 
 /** A node on `databaseUrl` as `entente serve` would run it, on a free loopback port, logging only warnings. */
 export function benchNode(databaseUrl: string): Promise<Node> {

@@ -11,12 +11,7 @@ import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { buildHttpApp } from '../src/http/app.js';
-import { AuthService } from '../src/services/auth-service.js';
-import { createServices } from '../src/services/index.js';
-import { TaxiiService } from '../src/services/taxii-service.js';
-import { openStorage } from '../src/storage/index.js';
-import { parseTaxiiConfig } from '../src/taxii/config.js';
+import { authService, http, services, storage, taxii, taxiiService } from './built.js';
 import {
   benchDatabase,
   benchToken,
@@ -28,6 +23,13 @@ import {
   taxiiLoad,
   type Load,
 } from './support.js';
+
+const { buildHttpApp } = http;
+const { AuthService } = authService;
+const { createServices } = services;
+const { TaxiiService } = taxiiService;
+const { openStorage } = storage;
+const { parseTaxiiConfig } = taxii;
 
 const args = process.argv.slice(2);
 const { option, flag } = commandLine(args);

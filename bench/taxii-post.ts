@@ -11,7 +11,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { TaxiiService } from '../src/services/taxii-service.js';
+import { taxiiService } from './built.js';
 import {
   benchDatabase,
   benchNode,
@@ -21,6 +21,8 @@ import {
   median,
   runContext,
 } from './support.js';
+
+const { TaxiiService } = taxiiService;
 
 const { option, flag } = commandLine();
 const ROUNDS = Number(option('rounds', '6'));

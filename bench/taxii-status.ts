@@ -7,9 +7,10 @@
  *   npm run bench:taxii-status [-- --posts 8] [--pg]
  */
 import { randomUUID } from 'node:crypto';
-import { TaxiiService } from '../src/services/taxii-service.js';
-import { STATUS_JSON } from '../src/taxii/types.js';
+import { taxiiService, taxiiTypes } from './built.js';
 import { benchDatabase, benchNode, benchToken, commandLine, median, runContext } from './support.js';
+
+const { TaxiiService } = taxiiService;
 
 const { option, flag } = commandLine();
 const POSTS = Number(option('posts', '8'));
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
       );
       const t0 = performance.now();
       const status = await svc.status(principal, 'api', id);
-      Buffer.from(status[STATUS_JSON] ?? JSON.stringify(status));
+      Buffer.from(status[taxiiTypes.STATUS_JSON] ?? JSON.stringify(status));
       ms += performance.now() - t0;
     }
     perPost.push(Number(ms.toFixed(1)));

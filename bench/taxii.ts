@@ -21,10 +21,7 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import autocannon from 'autocannon';
-import { startServer } from '../src/main.js';
-import { TaxiiClient } from '../src/taxii/client.js';
 import type { StixJson } from '../src/taxii/types.js';
-import { TAXII_MEDIA_TYPE } from '../src/taxii/media.js';
 import {
   benchDatabase,
   benchNode,
@@ -38,6 +35,10 @@ import {
   taxiiLoad,
   type Load,
 } from './support.js';
+import { main as built, taxii } from './built.js';
+
+const { startServer } = built;
+const { TaxiiClient, TAXII_MEDIA_TYPE } = taxii;
 
 const args = process.argv.slice(2);
 const { option, flag } = commandLine(args);

@@ -12,13 +12,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Principal } from '../src/core/access/principal.js';
-import { createServices, LOCAL_OPERATOR } from '../src/services/index.js';
-import {
-  openStorage,
-  type NewVersion,
-  type TaxiiEntryQuery,
-  type WritePolicy,
-} from '../src/storage/index.js';
+import type { NewVersion, TaxiiEntryQuery, WritePolicy } from '../src/storage/index.js';
+import { services, storage } from './built.js';
+
+const { createServices, LOCAL_OPERATOR } = services;
+const { openStorage } = storage;
 
 const N = Number(process.env.BENCH_N ?? 1_000_000);
 const PAGE = 100;

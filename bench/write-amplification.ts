@@ -8,7 +8,9 @@
  */
 import { readFileSync } from 'node:fs';
 import { benchDatabase, commandLine, fillIndicators, indicatorBody, runContext } from './support.js';
-import { openStorage } from '../src/storage/index.js';
+import { storage } from './built.js';
+
+const { openStorage } = storage;
 
 const { option, flag } = commandLine();
 const PREFILL = Number(option('prefill', '200000'));
