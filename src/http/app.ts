@@ -2,13 +2,13 @@
  * HTTP assembly: Fastify with structured logs (a child logger per request), the error mapper, and the routes.
  * Routes are pipelines: validate → call one service → present. No SQL and no storage imports here.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { ANONYMOUS } from '../core/access/principal.js';
 import { notFound } from '../core/errors.js';
 import type { Services } from '../services/index.js';
 import type { TaxiiBackend } from '../taxii/backend.js';
 import { taxiiRoutes } from '../taxii/server.js';
-import { errorHandler } from './errors.js';
+import { clientErrorHandler, errorHandler } from './errors.js';
 
 export interface HttpOptions {
   readonly logLevel?: string;
@@ -27,6 +27,13 @@ export function buildHttpApp(services: Services, options: HttpOptions): FastifyI
     // A client that trickles its request (headers or body) is cut off instead of holding a connection forever.
     requestTimeout: 120_000,
     genReqId: () => crypto.randomUUID(),
+    // A STIX id in a path (`objects/{id}/`) may be 288 characters long (a 250-character type, `--`, a UUID).
+    maxParamLength: 512,
+    // Errors Fastify raises before routing (a malformed URL, an over-long path parameter) and those Node's parser
+    // raises before a request exists (headers too large, a malformed request): through the same mapper, so that
+    // /taxii2/ answers with a TAXII error resource there too.
+    frameworkErrors: (err, req, reply) => errorHandler(err, req as FastifyRequest, reply as FastifyReply),
+    clientErrorHandler,
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler((req) => {

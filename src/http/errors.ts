@@ -3,6 +3,8 @@
  * details } }`; unknown errors become a 500 with the request id, logged once here.
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import { isEntenteError, type ErrorCode } from '../core/errors.js';
 import { TAXII_MEDIA_TYPE } from '../taxii/media.js';
 import { errorResource } from '../taxii/present.js';
@@ -64,4 +66,34 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
   }
   req.log.error({ err }, 'unhandled error');
   send(req, reply, 500, 'INTERNAL', `internal error (request ${req.id})`);
+}
+
+/**
+ * Errors of Node's HTTP parser, before there is a request to route (headers over the size limit, a malformed request
+ * line, a request that took too long): an error response written to the socket, which is then closed. A request for
+ * /taxii2/ (as far as its first line was read) gets a TAXII error resource, anything else the API shape.
+ */
+export function clientErrorHandler(
+  err: Error & { code?: string; rawPacket?: unknown },
+  socket: Socket,
+): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, code, message]: [number, ErrorCode, string] =
+    err.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'INVALID', 'the request line and headers exceed the size limit']
+      : err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'INVALID', 'the request took too long to arrive']
+        : [400, 'INVALID', 'malformed HTTP request'];
+  const firstLine = Buffer.isBuffer(err.rawPacket) ? err.rawPacket.subarray(0, 64).toString('latin1') : '';
+  const target = /^[A-Z]+ (\S+)/.exec(firstLine)?.[1] ?? '';
+  const taxii = isTaxiiPath(target);
+  const body = JSON.stringify(
+    taxii ? errorResource(status, message, { code }) : { error: { code, message } },
+  );
+  if (socket.writable)
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\nContent-Type: ${taxii ? TAXII_MEDIA_TYPE : 'application/json; charset=utf-8'}\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  socket.destroy(err);
 }

@@ -25,6 +25,7 @@ import { isStixId, type TaxiiFilter, type VersionMatch } from '../taxii/query.js
 import { STATUS_JSON, type Status, type StatusDetails, type TaxiiCollection } from '../taxii/types.js';
 import {
   StatusGivenUp,
+  formatMicros,
   type Collection,
   type NewVersion,
   type StatusObjectOutcome,
@@ -173,6 +174,8 @@ export class TaxiiService implements TaxiiBackend {
    */
   private readonly builtPages = new WeakMap<readonly TaxiiEntry[], Map<string, Page>>();
   private readonly now: () => Date;
+  /** Microseconds since the epoch (the default clock's sub-millisecond part included). */
+  private readonly nowMicros: () => number;
   private readonly audit: AuditService | undefined;
   onBackgroundError: (err: unknown, context: Record<string, unknown>) => void;
 
@@ -184,6 +187,11 @@ export class TaxiiService implements TaxiiBackend {
     options: TaxiiServiceOptions = {},
   ) {
     this.now = options.now ?? (() => new Date());
+    const injected = options.now;
+    this.nowMicros =
+      injected !== undefined
+        ? () => injected().getTime() * 1000
+        : () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
     this.onBackgroundError = options.onBackgroundError ?? (() => undefined);
     this.audit = options.audit;
     this.workerMinObjects = options.workerMinObjects ?? WORKER_MIN_OBJECTS;
@@ -345,7 +353,7 @@ export class TaxiiService implements TaxiiBackend {
   ): Promise<Page> {
     const { collection } = await this.readable(principal, collectionId);
     await this.mustExist(principal, collection.id, objectId);
-    return this.page(
+    const page = await this.page(
       principal,
       {
         collectionId: collection.id,
@@ -357,6 +365,12 @@ export class TaxiiService implements TaxiiBackend {
       filter,
       { e: endpoint, r: root, c: collection.id, o: objectId },
     );
+    // The object is there, but no version of it matches (e.g. a version that was deleted: TAXII 2.1 §5.7, "any
+    // subsequent attempts to fetch that object/version … MUST return an HTTP 404"). Not when paging on: an empty
+    // page after added_after or next is the end of the list.
+    if (page.items.length === 0 && filter.addedAfter === undefined && filter.next === undefined)
+      throw notFound(`no version of ${objectId} in this collection matches the request`);
+    return page;
   }
 
   /** Removes the matching versions; how many. */
@@ -404,9 +418,16 @@ export class TaxiiService implements TaxiiBackend {
     const { collection, access } = await this.resolve(principal, collectionId);
     if (!access.canWrite) throw new EntenteError('FORBIDDEN', 'no write access to this collection');
     const objects = await readEnvelope(body, this.workerMinObjects, () => this.preparer.start());
+    // TAXII 2.1 §2: "every instance of a list MUST have at least one value".
+    if (objects.length === 0)
+      throw new EntenteError(
+        'UNPROCESSABLE',
+        "the envelope's objects list is empty (TAXII lists must not be empty)",
+      );
     const now = this.now();
     const id = randomUUID();
-    const requestTimestamp = now.toISOString();
+    // A TAXII timestamp has microsecond precision (§2).
+    const requestTimestamp = formatMicros(this.nowMicros());
     await this.storage.taxii.createStatus(
       {
         id,
@@ -418,17 +439,15 @@ export class TaxiiService implements TaxiiBackend {
       },
       requestTimestamp,
     );
-    if (objects.length > 0) {
-      this.beating(id, true);
-      const work = this.store(id, collection.id, objects)
-        .catch((err: unknown) => this.onBackgroundError(err, { statusId: id, collectionId: collection.id }))
-        .finally(() => this.beating(id, false));
-      this.inFlight.add(work);
-      void work.finally(() => this.inFlight.delete(work));
-    }
+    this.beating(id, true);
+    const work = this.store(id, collection.id, objects)
+      .catch((err: unknown) => this.onBackgroundError(err, { statusId: id, collectionId: collection.id }))
+      .finally(() => this.beating(id, false));
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work));
     return {
       id,
-      status: objects.length > 0 ? 'pending' : 'complete',
+      status: 'pending',
       request_timestamp: requestTimestamp,
       total_count: objects.length,
       success_count: 0,

@@ -28,7 +28,10 @@ export interface TaxiiServerConfig {
   readonly statusTtlSeconds: number;
   /** HMAC key for `next` cursors; absent = a random key kept in the database, shared by every process. */
   readonly cursorSecret?: string | undefined;
-  /** Base URL used in discovery (`https://taxii.example.org`); absent = from the request's Host. */
+  /**
+   * Base URL of absolute API root URLs in discovery (`https://taxii.example.org`). Only an https one is used: TAXII
+   * requires HTTPS absolute or relative URLs there, so absent or http means relative ones (`/taxii2/api/`).
+   */
   readonly publicUrl?: string | undefined;
   /** Refuse anonymous requests (401) instead of serving what anonymous may read. */
   readonly requireAuth: boolean;

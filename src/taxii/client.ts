@@ -145,7 +145,14 @@ export class TaxiiClient {
   async discover(serverUrl: string): Promise<Discovery> {
     const u = checkUrl(serverUrl);
     if (!u.pathname.endsWith('/taxii2/')) u.pathname = `${u.pathname.replace(/\/$/, '')}/taxii2/`;
-    return this.json<Discovery>('GET', u);
+    const d = await this.json<Discovery>('GET', u);
+    // API roots may be relative URLs (§4.1.1): resolved here against the discovery URL.
+    const absolute = (r: string): string => new URL(r, u).href;
+    return {
+      ...d,
+      ...(d.default !== undefined ? { default: absolute(d.default) } : {}),
+      ...(d.api_roots !== undefined ? { api_roots: d.api_roots.map(absolute) } : {}),
+    };
   }
 
   async apiRoot(apiRootUrl: string): Promise<ApiRoot> {

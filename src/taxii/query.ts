@@ -58,14 +58,24 @@ function single(raw: Raw, name: string): string | undefined {
 
 const text = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x));
 
+/** A `match[…]` field's comma-separated values, repeats removed. The field itself must occur once (§3.4). */
 function list(raw: Raw, name: string): string[] | undefined {
+  const values = listed(raw, name);
+  return values && [...new Set(values)];
+}
+
+/** A `match[…]` field's comma-separated values as given. */
+function listed(raw: Raw, name: string): string[] | undefined {
   const v = raw[name];
   if (v === undefined) return undefined;
-  const parts = (Array.isArray(v) ? v.map(text) : [text(v)]).flatMap((s) => s.split(','));
-  const values = parts.map((s) => s.trim());
+  if (Array.isArray(v) && v.length !== 1)
+    throw invalid(`parameter ${name} must be given once (its values are comma-separated)`);
+  const values = text(Array.isArray(v) ? v[0] : v)
+    .split(',')
+    .map((s) => s.trim());
   if (values.some((s) => s === '')) throw invalid(`parameter ${name} has an empty value`);
   if (values.length > MAX_VALUES) throw invalid(`parameter ${name} has more than ${MAX_VALUES} values`);
-  return [...new Set(values)];
+  return values;
 }
 
 /** Parses the query of one endpoint. `raw` is the decoded query string (repeated keys as arrays). */
@@ -88,7 +98,9 @@ export function parseFilter(endpoint: Endpoint, raw: Raw, limits: { maxLimit: nu
   const limitText = single(raw, 'limit');
   let limit: number | undefined;
   if (limitText !== undefined) {
-    if (!/^[0-9]{1,10}$/.test(limitText) || Number(limitText) < 1)
+    // Any positive integer, however long: one above the server's maximum gets the maximum (§3.4: a server MAY
+    // return fewer).
+    if (!/^[0-9]+$/.test(limitText) || !/[1-9]/.test(limitText))
       throw invalid('limit must be a positive integer');
     limit = Math.min(Number(limitText), limits.maxLimit);
   }
@@ -105,7 +117,7 @@ export function parseFilter(endpoint: Endpoint, raw: Raw, limits: { maxLimit: nu
   for (const s of specVersions ?? [])
     if (!SPEC_VERSION_RE.test(s)) throw invalid(`match[spec_version]: not a version: ${trim(s)}`);
 
-  const versionValues = list(raw, 'match[version]');
+  const versionValues = listed(raw, 'match[version]');
   let versions: VersionMatch | undefined;
   if (versionValues !== undefined) {
     const timestamps: string[] = [];
@@ -114,11 +126,17 @@ export function parseFilter(endpoint: Endpoint, raw: Raw, limits: { maxLimit: nu
         throw invalid(`match[version] must be first, last, all or timestamps: ${trim(v)}`);
       if (isTimestamp(v)) timestamps.push(v);
     }
+    // §3.4.1: each keyword at most once, and `all` with nothing else.
+    for (const k of ['first', 'last', 'all'])
+      if (versionValues.filter((v) => v === k).length > 1)
+        throw invalid(`match[version]: ${k} must not occur more than once`);
+    if (versionValues.includes('all') && versionValues.length > 1)
+      throw invalid('match[version]: all must not be combined with other versions');
     versions = {
       all: versionValues.includes('all'),
       first: versionValues.includes('first'),
       last: versionValues.includes('last'),
-      timestamps,
+      timestamps: [...new Set(timestamps)],
     };
   }
   return { addedAfter, limit, next, ids, types, specVersions, versions };

@@ -113,8 +113,10 @@ export function taxiiRoutes(app: FastifyInstance, opts: TaxiiRoutesOptions): Pro
 
   route('GET', '/', async (req, reply) => {
     await principalOf(req);
-    const base = config.publicUrl ?? `${req.protocol}://${req.host}`;
-    const urls = config.apiRoots.map((r) => `${base}/taxii2/${r.name}/`);
+    // §4.1.1: API root URLs MUST be HTTPS absolute URLs or relative URLs. Absolute only from a configured https
+    // public URL; otherwise relative to this resource (never built from the client's Host header).
+    const base = config.publicUrl?.startsWith('https://') ? `${config.publicUrl}/taxii2/` : '/taxii2/';
+    const urls = config.apiRoots.map((r) => `${base}${r.name}/`);
     const discovery: Discovery = {
       title: config.title,
       ...(config.description !== undefined ? { description: config.description } : {}),

@@ -10,6 +10,20 @@ import { TAXII, startTaxii, type Running } from '../e2e/taxii-support.js';
 
 const OBJECT_ID = 'malware--00000000-0000-4000-8000-000000000001';
 
+/** A POST body TAXII accepts (an envelope's list must not be empty). */
+const ONE_OBJECT = JSON.stringify({
+  objects: [
+    {
+      type: 'identity',
+      spec_version: '2.1',
+      id: 'identity--0c7b5b88-8ff7-4a4d-aa9d-feb398cd0061',
+      created: '2021-03-02T00:00:00.000Z',
+      modified: '2021-03-02T00:00:00.000Z',
+      name: 'method test',
+    },
+  ],
+});
+
 for (const target of testDatabases) {
   describe.runIf(target.available)(`405 Method Not Allowed (${target.name})`, () => {
     let s: Running;
@@ -38,7 +52,7 @@ for (const target of testDatabases) {
           authorization: `Bearer ${token}`,
           ...(method === 'GET' || method === 'HEAD' ? {} : { 'content-type': TAXII }),
         },
-        ...(['POST', 'PUT', 'PATCH'].includes(method) ? { body: '{"objects":[]}' } : {}),
+        ...(['POST', 'PUT', 'PATCH'].includes(method) ? { body: ONE_OBJECT } : {}),
       });
 
     async function expect405(method: string, path: string, allow: string): Promise<void> {

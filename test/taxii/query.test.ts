@@ -21,9 +21,31 @@ describe('TAXII URL parameters', () => {
     expect(f.types).toEqual(['indicator', 'malware']);
   });
 
-  it('a repeated parameter adds values to the same field', () => {
-    const f = parseFilter('objects', { 'match[type]': ['indicator', 'malware'] }, limits);
-    expect(f.types).toEqual(['indicator', 'malware']);
+  it('a match field given twice is INVALID (§3.4: each field at most once; values are comma-separated)', () => {
+    expect(rejects(() => parseFilter('objects', { 'match[type]': ['indicator', 'malware'] }, limits))).toBe(
+      'INVALID',
+    );
+    expect(rejects(() => parseFilter('objects', { 'match[type]': ['indicator'] }, limits))).toBe('accepted');
+  });
+
+  it('match[version]: a keyword at most once, and all only alone (§3.4.1)', () => {
+    for (const v of [
+      'all,first',
+      'last,all',
+      'first,first',
+      'last,last',
+      'all,all',
+      'all,2021-01-01T00:00:00Z',
+    ])
+      expect(
+        rejects(() => parseFilter('objects', { 'match[version]': v }, limits)),
+        v,
+      ).toBe('INVALID');
+    for (const v of ['first,last', 'all', 'last,2021-01-01T00:00:00Z,2021-01-02T00:00:00Z'])
+      expect(
+        rejects(() => parseFilter('objects', { 'match[version]': v }, limits)),
+        v,
+      ).toBe('accepted');
   });
 
   it('match[version] accepts first, last, all and timestamps', () => {
@@ -40,6 +62,9 @@ describe('TAXII URL parameters', () => {
   it('limit is capped at the server maximum', () => {
     expect(parseFilter('objects', { limit: '100000' }, limits).limit).toBe(500);
     expect(parseFilter('objects', { limit: '7' }, limits).limit).toBe(7);
+    // A positive integer of any length is capped, not refused.
+    expect(parseFilter('objects', { limit: '10000000000000000000000' }, limits).limit).toBe(500);
+    expect(parseFilter('objects', { limit: '007' }, limits).limit).toBe(7);
   });
 
   it('malformed values are INVALID', () => {
@@ -47,7 +72,9 @@ describe('TAXII URL parameters', () => {
       { added_after: '2021-01-01' },
       { added_after: '2021-02-30T00:00:00Z' },
       { limit: '0' },
+      { limit: '000' },
       { limit: '1.5' },
+      { limit: '-3' },
       { 'match[id]': 'indicator--nope' },
       { 'match[id]': `${id},` },
       { 'match[type]': 'Indicator' },

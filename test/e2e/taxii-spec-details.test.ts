@@ -1,0 +1,174 @@
+/**
+ * TAXII 2.1 details an external conformance review found (2026-11-23), each against a real server: microsecond
+ * request timestamps, version 4 collection ids, HTTPS-or-relative API root URLs, TAXII error resources for errors
+ * raised before routing, no empty envelope accepted, and 404 for an object version that is not there.
+ */
+import { request } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_OPERATOR } from '../../src/services/index.js';
+import { testDatabases } from '../support/databases.js';
+import { TAXII, malware, startTaxii, type Running } from './taxii-support.js';
+
+const MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+const V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** A raw GET (fetch refuses some of the malformed requests these tests need to send). */
+function rawGet(
+  url: string,
+  path: string,
+  headers: Record<string, string>,
+): Promise<{ status: number; type: string; body: string }> {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: u.hostname, port: u.port, path, method: 'GET', headers }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () =>
+        resolve({ status: res.statusCode ?? 0, type: String(res.headers['content-type']), body }),
+      );
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+for (const target of testDatabases) {
+  describe.runIf(target.available)(`TAXII 2.1 details (${target.name})`, () => {
+    let s: Running;
+    let collection: string;
+    let token: string;
+    const headers = (): Record<string, string> => ({ accept: TAXII, authorization: `Bearer ${token}` });
+
+    beforeAll(async () => {
+      s = await startTaxii(await target.fresh());
+      collection = (await s.node.services.collections.ensure('details')).id;
+      const org = await s.node.services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Detail Org' });
+      await s.node.auth.createUser({ name: 'dana', roles: ['analyst'], organizationId: org.id });
+      await s.node.auth.grant('dana', collection, { canRead: true, canWrite: true });
+      token = (await s.node.auth.createToken('dana', 'test')).token;
+    });
+    afterAll(async () => {
+      await s?.stop();
+    });
+
+    const post = (body: string) =>
+      fetch(`${s.root}collections/${collection}/objects/`, {
+        method: 'POST',
+        headers: { ...headers(), 'content-type': TAXII },
+        body,
+      });
+
+    it('a status request_timestamp has microsecond precision (§2, §4.3.1)', async () => {
+      const r = await post(JSON.stringify({ objects: [malware(1)] }));
+      expect(r.status).toBe(202);
+      const accepted = (await r.json()) as { id: string; request_timestamp: string };
+      expect(accepted.request_timestamp).toMatch(MICROS);
+      await s.node.taxii.drain();
+      const polled = (await (
+        await fetch(`${s.root}status/${accepted.id}/`, { headers: headers() })
+      ).json()) as { request_timestamp: string; status: string };
+      expect(polled.status).toBe('complete');
+      expect(polled.request_timestamp).toBe(accepted.request_timestamp);
+    });
+
+    it('an envelope with an empty objects list is refused with 422, nothing recorded (§2: no empty lists)', async () => {
+      const r = await post('{"objects":[]}');
+      expect(r.status).toBe(422);
+      expect(r.headers.get('content-type')).toBe(TAXII);
+      expect(((await r.json()) as { http_status: string }).http_status).toBe('422');
+    });
+
+    it('a collection created by alias has a version 4 UUID (§2: identifiers are UUIDv4), the same every time', async () => {
+      const c = await s.node.services.collections.ensure('another-one');
+      expect(c.id).toMatch(V4);
+      const r = await fetch(`${s.root}collections/`, { headers: headers() });
+      const { collections } = (await r.json()) as { collections: { id: string }[] };
+      for (const listed of collections) expect(listed.id).toMatch(V4);
+      const { collectionIdOf } = await import('../../src/services/collection-service.js');
+      expect(collectionIdOf('another-one')).toBe(c.id);
+    });
+
+    it('discovery lists relative API root URLs, not ones built from the Host header (§4.1.1)', async () => {
+      const r = await rawGet(s.url, '/taxii2/', {
+        accept: TAXII,
+        host: 'evil.example',
+        'x-forwarded-proto': 'http',
+      });
+      expect(r.status).toBe(200);
+      const d = JSON.parse(r.body) as { default: string; api_roots: string[] };
+      expect(d.api_roots).toEqual(['/taxii2/api/', '/taxii2/second/']);
+      expect(d.default).toBe('/taxii2/api/');
+    });
+
+    it('a malformed URL gets a TAXII error resource with the TAXII media type', async () => {
+      const r = await rawGet(s.url, `/taxii2/api/collections/${collection}/objects/%zz/`, headers());
+      expect(r.status).toBe(400);
+      expect(r.type).toBe(TAXII);
+      const e = JSON.parse(r.body) as { title: string; http_status: string };
+      expect(e.title).toBeTruthy();
+      expect(e.http_status).toBe('400');
+    });
+
+    it('headers over the size limit get a 431 TAXII error resource', async () => {
+      const ids = Array.from({ length: 1200 }, (_, n) => malware(n).id).join(',');
+      const r = await rawGet(
+        s.url,
+        `/taxii2/api/collections/${collection}/objects/?match[id]=${ids}`,
+        headers(),
+      );
+      expect(r.status).toBe(431);
+      expect(r.type).toBe(TAXII);
+      expect((JSON.parse(r.body) as { http_status: string }).http_status).toBe('431');
+    });
+
+    it('objects/{id}/ with a version that is not there (or was deleted) is 404 (§5.7); paging past the end is not', async () => {
+      const id = malware(2).id;
+      expect(
+        (await post(JSON.stringify({ objects: [malware(2), malware(2, '2022-01-01T00:00:00.000Z')] })))
+          .status,
+      ).toBe(202);
+      await s.node.taxii.drain();
+      const one = (q: string) =>
+        fetch(`${s.root}collections/${collection}/objects/${id}/${q}`, { headers: headers() });
+      expect((await one('?match[version]=2021-03-02T00:00:00.000Z')).status).toBe(200);
+      const deleted = await fetch(
+        `${s.root}collections/${collection}/objects/${id}/?match[version]=2021-03-02T00:00:00.000Z`,
+        { method: 'DELETE', headers: headers() },
+      );
+      expect(deleted.status).toBe(200);
+      const gone = await one('?match[version]=2021-03-02T00:00:00.000Z');
+      expect(gone.status).toBe(404);
+      expect(gone.headers.get('content-type')).toBe(TAXII);
+      expect((await one('?match[version]=1999-01-01T00:00:00.000Z')).status).toBe(404);
+      expect((await one('')).status).toBe(200);
+      // An empty page after added_after is the end of the list, not a missing object.
+      const after = await one('?added_after=2099-01-01T00:00:00.000Z');
+      expect(after.status).toBe(200);
+      expect(await after.json()).toEqual({ more: false });
+    });
+  });
+}
+
+describe('TAXII discovery with a public URL', () => {
+  it('an https public URL gives absolute API root URLs; an http one relative URLs', async () => {
+    const target = testDatabases.find((t) => t.name === 'sqlite')!;
+    for (const [publicUrl, expected] of [
+      ['https://taxii.example.org', 'https://taxii.example.org/taxii2/api/'],
+      ['http://taxii.example.org', '/taxii2/api/'],
+    ] as const) {
+      const s = await startTaxii(await target.fresh(), {
+        ENTENTE_API_ROOTS: 'api',
+        ENTENTE_PUBLIC_URL: publicUrl,
+      });
+      try {
+        const d = (await (await fetch(`${s.url}/taxii2/`, { headers: { accept: TAXII } })).json()) as {
+          api_roots: string[];
+        };
+        expect(d.api_roots).toEqual([expected]);
+      } finally {
+        await s.stop();
+      }
+    }
+  });
+});
