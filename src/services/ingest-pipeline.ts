@@ -185,8 +185,47 @@ export function parseAndValidate(
     ...p,
     path: path + p.path.replace(/^\$/, ''),
   }));
+  // JSON can escape half a UTF-16 surrogate pair (`"\ud800"`), which is no Unicode text: refused, and never
+  // stored (its canonical form, used to compare versions, does not exist). Looked for only where the text has
+  // such an escape.
+  if (SURROGATE_ESCAPE.test(text)) {
+    const bad = loneSurrogateAt(value, '$');
+    if (bad !== undefined)
+      problems.push({
+        path: path + bad.slice(1),
+        objectId:
+          typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined,
+        message:
+          'a string holds a lone UTF-16 surrogate (an escape such as \\ud800 without its pair): not Unicode text',
+        severity: 'error',
+        rule: 'unicode',
+      });
+  }
   if (problems.some((p) => p.severity === 'error')) return { text, problems };
   return { text, value: value as StixObject, problems };
+}
+
+const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
+/** A surrogate not part of a pair (with the `u` flag a pair is one code point, so only a lone one matches). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/** The path of the first key or string in `v` that is not well-formed UTF-16, if any. */
+export function loneSurrogateAt(v: unknown, path: string): string | undefined {
+  if (typeof v === 'string') return LONE_SURROGATE.test(v) ? path : undefined;
+  if (typeof v !== 'object' || v === null) return undefined;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) {
+      const bad = loneSurrogateAt(v[i], `${path}[${i}]`);
+      if (bad !== undefined) return bad;
+    }
+    return undefined;
+  }
+  for (const [k, x] of Object.entries(v)) {
+    if (LONE_SURROGATE.test(k)) return `${path}[${JSON.stringify(k)}]`;
+    const bad = loneSurrogateAt(x, `${path}.${k}`);
+    if (bad !== undefined) return bad;
+  }
+  return undefined;
 }
 
 /** Parses, validates and prepares one object. `version` is absent when it must not be stored. */

@@ -3,8 +3,8 @@ import { createHash } from 'node:crypto';
 import type { Problem } from '../core/errors.js';
 import { ScanError, type ScannerLimits } from '../core/json/bundle-scanner.js';
 import { scanStream } from '../core/json/scan-stream.js';
-import { canonicalJson, type ValidateOptions } from '../core/stix/index.js';
-import { bundleHeaderProblem, parseAndValidate, versionOfObject } from './ingest-pipeline.js';
+import { canonicalJson, validateBundle, type ValidateOptions } from '../core/stix/index.js';
+import { assertBundleType, parseAndValidate, versionOfObject } from './ingest-pipeline.js';
 
 export interface ValidationReport {
   readonly objects: number;
@@ -32,6 +32,9 @@ export async function validateStream(
   let fatal: ValidationReport['fatal'];
   // id + version -> content hash and where it was first seen, to catch duplicate ids with different bodies.
   const seen = new Map<string, { hash: string; path: string }>();
+  // The bundle's own members (`type`, `id`, …): checked at the end, as the bundle rules check a whole bundle.
+  const header: Record<string, unknown> = {};
+  let hasObjects = false;
   const add = (p: Problem): void => {
     if (p.severity === 'error') errors++;
     else warnings++;
@@ -39,10 +42,15 @@ export async function validateStream(
     else omitted++;
   };
   try {
-    for await (const event of scanStream(source, options.limits, (n) => (bytes += n))) {
+    for await (const event of scanStream(
+      source,
+      options.limits,
+      (n) => (bytes += n),
+      (objectsSeen) => (hasObjects = objectsSeen),
+    )) {
       if (event.kind === 'header') {
-        const problem = bundleHeaderProblem(event.key, event.value);
-        if (problem) add(problem);
+        assertBundleType(event.key, event.value); // not a bundle at all: nothing more to say
+        header[event.key] = event.value;
         continue;
       }
       objects++;
@@ -76,6 +84,17 @@ export async function validateStream(
     if (!(err instanceof ScanError)) throw err;
     fatal = { message: err.message, offset: err.offset };
     add({ path: '$', message: err.message, severity: 'error', rule: 'json' });
+  }
+  if (fatal === undefined) {
+    // §8.1: type "bundle" and an id are required; objects is optional, but a list is never empty (§2.3).
+    validateBundle(header, options).forEach(add);
+    if (hasObjects && objects === 0)
+      add({
+        path: '$.objects',
+        message: 'lists must not be empty; omit objects instead',
+        severity: 'error',
+        rule: 'empty-list',
+      });
   }
   return { objects, valid, errors, warnings, fatal, problems, problemsOmitted: omitted, bytes };
 }

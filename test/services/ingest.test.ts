@@ -161,13 +161,20 @@ for (const { target, parallel } of modes) {
           'null',
           '[1,2]',
           '{"type":"indicator","id":"x"}',
-          '{"type":"bundle"}',
+          '{"id":"bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8"}',
           'garbage',
         ]) {
           const report = await services.ingest.importStream(chunked(text), { parallel, collectionId });
           expect(report.fatal, text).toBeDefined();
           expect(report.added).toBe(0);
         }
+        // A bundle without objects is valid STIX (§8.1: objects is optional): nothing to import, no error.
+        const empty = await services.ingest.importStream(
+          chunked('{"type":"bundle","id":"bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8"}'),
+          { parallel, collectionId },
+        );
+        expect(empty.fatal).toBeUndefined();
+        expect(empty.received).toBe(0);
       });
 
       it('a 256 MiB stream is read with bounded memory: an oversized object is skipped, not buffered', async () => {

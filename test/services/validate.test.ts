@@ -51,3 +51,64 @@ describe('validate checks the bundle header as import does', () => {
     expect(report.errors).toBe(1);
   });
 });
+
+describe('validate checks the bundle itself (§8.1)', () => {
+  const BUNDLE_ID = 'bundle--00000000-0000-4000-8000-000000000003';
+  const keys = (r: { problems: readonly { rule: string; path: string; severity: string }[] }) =>
+    r.problems.filter((p) => p.severity === 'error').map((p) => `${p.rule}@${p.path}`);
+
+  it('type and id are required', async () => {
+    const r = await validateStream(
+      once(JSON.stringify({ objects: [malware('2021-03-02T00:00:00.000Z', 'a')] })),
+      nodeValidateOptions(),
+    );
+    expect(keys(r)).toEqual(['bundle@$.type', 'required@$.id']);
+    expect(r.valid).toBe(1);
+  });
+
+  it('objects is optional, but never an empty list', async () => {
+    const none = await validateStream(
+      once(JSON.stringify({ type: 'bundle', id: BUNDLE_ID })),
+      nodeValidateOptions(),
+    );
+    expect(none.fatal).toBeUndefined();
+    expect(none.errors).toBe(0);
+    const empty = await validateStream(
+      once(JSON.stringify({ type: 'bundle', id: BUNDLE_ID, objects: [] })),
+      nodeValidateOptions(),
+    );
+    expect(keys(empty)).toEqual(['empty-list@$.objects']);
+  });
+
+  it('warns about a bundle spec_version (a STIX 2.0 leftover) and unknown bundle properties', async () => {
+    const r = await validateStream(
+      once(
+        JSON.stringify({
+          type: 'bundle',
+          id: BUNDLE_ID,
+          spec_version: '2.0',
+          x_note: 1,
+          objects: [malware('2021-03-02T00:00:00.000Z', 'a')],
+        }),
+      ),
+      nodeValidateOptions(),
+    );
+    expect(r.errors).toBe(0);
+    expect(r.problems.map((p) => p.rule)).toEqual(['bundle-spec-version', 'unknown-property']);
+  });
+
+  it('a lone UTF-16 surrogate in a string is an error with its path, not a crash; the other objects are still checked', async () => {
+    // The mutex's name escapes half a surrogate pair; the malware's description a whole pair (an emoji): fine.
+    const mutex = `{"type":"mutex","spec_version":"2.1","id":"mutex--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f","name":"\\ud800"}`;
+    const withPair = JSON.stringify(malware('2021-03-02T00:00:00.000Z', 'ok')).replace(
+      '"ok"',
+      '"ok \\ud83d\\ude00"',
+    );
+    const text = `{"type":"bundle","id":"${BUNDLE_ID}","objects":[${mutex},${withPair}]}`;
+    expect(text).toContain('\\ud83d\\ude00');
+    const r = await validateStream(once(text), nodeValidateOptions());
+    expect(keys(r)).toEqual(['unicode@$.objects[0].name']);
+    expect(r.problems[0]?.objectId).toBe('mutex--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f');
+    expect(r.valid).toBe(1);
+  });
+});

@@ -4,25 +4,39 @@ import { BundleScanner, ScanError, type ScanEvent, type ScannerLimits } from './
 /**
  * The events of each chunk together (an array per chunk, possibly empty): for hot loops, where a promise per event
  * (what an async generator yielding single events costs) would be a measurable part of the work.
+ *
+ * A document with neither an `objects` array nor `"type": "bundle"` is not a bundle (or envelope): `ScanError` at
+ * the end. A bundle without `objects` is valid STIX (§8.1: objects is optional) and yields no elements.
+ * `onEnd` learns whether an `objects` array was there (to tell an empty list from none).
  */
 export async function* scanStreamChunks(
   source: AsyncIterable<Uint8Array>,
   limits: Partial<ScannerLimits> = {},
   onBytes?: (n: number) => void,
+  onEnd?: (hasObjects: boolean) => void,
 ): AsyncGenerator<ScanEvent[]> {
   const scanner = new BundleScanner(limits);
+  let bundleType = false;
+  const seen = (events: ScanEvent[]): ScanEvent[] => {
+    for (const e of events)
+      if (e.kind === 'header' && e.key === 'type' && e.value === 'bundle') bundleType = true;
+    return events;
+  };
   for await (const chunk of source) {
     onBytes?.(chunk.length);
-    yield scanner.push(chunk);
+    yield seen(scanner.push(chunk));
   }
-  yield scanner.end();
-  if (!scanner.hasObjects) throw new ScanError('not a STIX bundle: no "objects" array', 0);
+  yield seen(scanner.end());
+  if (!scanner.hasObjects && !bundleType)
+    throw new ScanError('not a STIX bundle: no "objects" array and no "type": "bundle"', 0);
+  onEnd?.(scanner.hasObjects);
 }
 
 export async function* scanStream(
   source: AsyncIterable<Uint8Array>,
   limits: Partial<ScannerLimits> = {},
   onBytes?: (n: number) => void,
+  onEnd?: (hasObjects: boolean) => void,
 ): AsyncGenerator<ScanEvent> {
-  for await (const events of scanStreamChunks(source, limits, onBytes)) yield* events;
+  for await (const events of scanStreamChunks(source, limits, onBytes, onEnd)) yield* events;
 }

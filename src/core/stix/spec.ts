@@ -939,6 +939,7 @@ const META: TypeSpec[] = [
       },
       [...SDO_REQUIRED, 'created_by_ref', 'name', 'schema', 'version', 'extension_types'],
       false,
+      'extension-definition',
     ),
     category: 'meta',
   },

@@ -31,7 +31,7 @@ import {
 } from './spec.js';
 import type { ObjSpec, PropSpec, RefTarget, TypeSpec } from './spec.js';
 import { timestampFraction, timestampKey } from './timestamp.js';
-import { TLP1_BY_ID } from './markings.js';
+import { TLP1_BY_ID, TLP2_BY_ID, TLP2_EXTENSION_ID } from './markings.js';
 import { EXTENSION_TYPE, HASH_ALGORITHM } from './vocab.js';
 
 export interface ValidateOptions {
@@ -170,7 +170,7 @@ function scan(v: unknown, ctx: Ctx, base: string): boolean {
 // ---------------------------------------------------------------------------------------------------------------
 // Identifiers
 
-const TYPE_NAME_RE = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const TYPE_NAME_RE = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
 
 /** 1 for ASCII hex digits, 0 otherwise: a table lookup is the cheapest test in the hottest loop. */
 const HEX = new Uint8Array(128);
@@ -233,7 +233,7 @@ function checkRef(ctx: Ctx, v: unknown, to: RefTarget, parent: string, key: stri
 // ---------------------------------------------------------------------------------------------------------------
 // Scalars
 
-const HEX_RE = /^(?:[0-9a-fA-F]{2})*$/;
+const HEX_RE = /^(?:[0-9a-f]{2})*$/;
 const BASE64_RE = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const URL_RE = /^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*$/;
 // RFC 5646 language tag: langtag (language[-script][-region]*(-variant)*(-extension)*[-privateuse]), a private-use
@@ -242,7 +242,7 @@ const LANG_RE =
   /^(?:(?:[a-zA-Z]{2,3}(?:-[a-zA-Z]{3}){0,3}|[a-zA-Z]{4,8})(?:-[a-zA-Z]{4})?(?:-(?:[a-zA-Z]{2}|[0-9]{3}))?(?:-(?:[a-zA-Z0-9]{5,8}|[0-9][a-zA-Z0-9]{3}))*(?:-[0-9a-wyzA-WYZ](?:-[a-zA-Z0-9]{2,8})+)*(?:-[xX](?:-[a-zA-Z0-9]{1,8})+)?|[xX](?:-[a-zA-Z0-9]{1,8})+|[iI]-[a-zA-Z]{2,8}|en-GB-oed|sgn-[a-zA-Z]{2}-[a-zA-Z]{2,3})$/;
 const DICT_KEY_RE = /^[A-Za-z0-9_-]{1,250}$/;
 const HASH_KEY_RE = /^[A-Za-z0-9_-]{3,250}$/;
-const CUSTOM_PROP_RE = /^[A-Za-z0-9_]{3,250}$/;
+const CUSTOM_PROP_RE = /^[a-z0-9_]{3,250}$/;
 const HASH_FORMAT: ReadonlyMap<string, RegExp> = new Map([
   ['MD5', /^[a-fA-F0-9]{32}$/],
   ['SHA-1', /^[a-fA-F0-9]{40}$/],
@@ -391,7 +391,12 @@ function checkProp(ctx: Ctx, p: PropSpec, v: unknown, parent: string, key: strin
       if (typeof v !== 'string')
         return err(ctx, at(parent, key), 'type', `must be a hex string, not ${show(v)}`);
       if (!HEX_RE.test(v))
-        err(ctx, at(parent, key), 'hex', 'must be an even number of hexadecimal characters');
+        err(
+          ctx,
+          at(parent, key),
+          'hex',
+          'must be an even number of hex digits 0-9 and lower-case a-f (§2.8)',
+        );
       return;
     case 'binary':
       if (typeof v !== 'string')
@@ -442,10 +447,10 @@ function checkCustomName(ctx: Ctx, key: string, v: unknown, parent: string): voi
         ctx,
         at(parent, key),
         'custom-property-name',
-        `custom property name ${show(key)} must be 3–250 ASCII letters, digits or underscores`,
+        `custom property name ${show(key)} must be 3–250 lower-case ASCII letters, digits or underscores (§11.1)`,
       );
     }
-    if (!/^[A-Za-z]/.test(key)) {
+    if (!/^[a-z]/.test(key)) {
       return err(
         ctx,
         at(parent, key),
@@ -506,6 +511,33 @@ const PREDEFINED_ELSEWHERE: ReadonlyMap<string, string> = new Map(
   [...PREDEFINED_EXTENSIONS].flatMap(([type, m]) => [...m.keys()].map((k): [string, string] => [k, type])),
 );
 
+const TLP2_LEVELS: ReadonlySet<unknown> = new Set(TLP2_BY_ID.values());
+
+/**
+ * The TLP 2.0 extension (its extension definition fixes the five markings): only on a marking definition, with a
+ * TLP 2.0 level, on the predefined id of that level. Like TLP 1.0's (§7.2.1.4), no other TLP marking may be made.
+ */
+function checkTlp2(ctx: Ctx, type: string, body: Rec, p: string): void {
+  if (type !== 'marking-definition') {
+    err(ctx, p, 'tlp-id', 'the TLP 2.0 extension belongs on a marking-definition only');
+    return;
+  }
+  const level = body.tlp_2_0;
+  if (!TLP2_LEVELS.has(level)) {
+    err(
+      ctx,
+      at(p, 'tlp_2_0'),
+      'tlp-id',
+      `${show(level)} is not a TLP 2.0 level (clear, green, amber, amber+strict, red)`,
+    );
+    return;
+  }
+  const known = ctx.objectId === undefined ? undefined : TLP2_BY_ID.get(ctx.objectId);
+  if (known === undefined) err(ctx, p, 'tlp-id', 'a TLP 2.0 marking must use one of the five predefined ids');
+  else if (known !== level)
+    err(ctx, at(p, 'tlp_2_0'), 'tlp-id', `this predefined id is TLP:${known.toUpperCase()}`);
+}
+
 function checkExtensions(ctx: Ctx, type: string, v: unknown, path: string): void {
   if (!isRec(v)) return err(ctx, path, 'type', `extensions must be a dictionary, not ${show(v)}`);
   const predefined = PREDEFINED_EXTENSIONS.get(type);
@@ -532,7 +564,11 @@ function checkExtensions(ctx: Ctx, type: string, v: unknown, path: string): void
         );
       } else if (typeof et !== 'string' || !EXTENSION_TYPE.values.has(et)) {
         err(ctx, at(p, 'extension_type'), 'enum', `${show(et)} is not one of extension-type-enum`);
+      } else if (et === 'property-extension') {
+        // Its properties are named like any property (§3.1, §11.1).
+        for (const k of Object.keys(body)) if (k !== 'extension_type') checkCustomName(ctx, k, body[k], p);
       }
+      if (key === TLP2_EXTENSION_ID) checkTlp2(ctx, type, body, p);
       continue;
     }
     const espec = predefined?.get(key);
@@ -546,12 +582,20 @@ function checkExtensions(ctx: Ctx, type: string, v: unknown, path: string): void
     } else if (!isRec(body)) {
       err(ctx, p, 'type', `an extension must be an object, not ${show(body)}`);
     } else {
+      // A custom extension of STIX 2.0's kind (§11.3.1), deprecated: still bound by its rules.
       warn(
         ctx,
         p,
         'custom-extension',
         `${show(key)} is neither predefined nor an extension-definition id (deprecated)`,
       );
+      if (!key.endsWith('-ext'))
+        err(ctx, p, 'custom-extension', 'a custom extension name must end with "-ext" (§11.3.1)');
+      const category = TYPE_SPECS.get(type)?.category;
+      if (category !== undefined && category !== 'sco')
+        err(ctx, p, 'custom-extension', `custom extensions are for SCOs only, not a ${type} (§11.3.1)`);
+      if (Object.keys(body).length === 0)
+        err(ctx, p, 'custom-extension', 'a custom extension must have at least one property (§11.3.1)');
     }
   }
   if (n === 0) err(ctx, path, 'empty-dictionary', 'extensions must not be empty');
@@ -646,7 +690,10 @@ export function isIpv6(s: string): boolean {
   return hp.length + tp.length < groups && allHexGroups(hp) && allHexGroups(tp);
 }
 
+/** §5.1: source_ref and target_ref point at an SDO or SCO, never at an SRO, bundle, language content or marking. */
 const FORBIDDEN_ENDPOINTS: ReadonlySet<string> = new Set([
+  'relationship',
+  'sighting',
   'bundle',
   'marking-definition',
   'language-content',
@@ -683,22 +730,6 @@ function checkRelationship(ctx: Ctx, o: Rec, path: string): void {
       );
     }
     return;
-  }
-  if (src === 'relationship' || src === 'sighting') {
-    err(
-      ctx,
-      at(path, 'source_ref'),
-      'relationship-endpoint',
-      `only the common relationships may start at a ${src}`,
-    );
-  }
-  if (tgt === 'relationship' || tgt === 'sighting') {
-    err(
-      ctx,
-      at(path, 'target_ref'),
-      'relationship-endpoint',
-      `only the common relationships may point at a ${tgt}`,
-    );
   }
   const allowed = RELATIONSHIPS.get(src)?.get(rt);
   if (allowed !== undefined) {
@@ -746,6 +777,21 @@ function checkMarkingDefinition(ctx: Ctx, o: Rec, path: string): void {
   }
   if (def !== undefined && !isRec(def))
     err(ctx, at(path, 'definition'), 'type', 'definition must be an object');
+  const tlp1 = typeof o.id === 'string' ? TLP1_BY_ID.get(o.id) : undefined;
+  if (tlp1 !== undefined && (dt !== 'tlp' || o.created !== TLP1_CREATED))
+    err(
+      ctx,
+      at(path, 'id'),
+      'tlp-id',
+      `this is the predefined TLP:${tlp1.toUpperCase()} id: only that marking (definition_type tlp, created ${TLP1_CREATED}) may use it (§7.2.1.4)`,
+    );
+  const tlp2Ext = o.extensions;
+  if (
+    typeof o.id === 'string' &&
+    TLP2_BY_ID.has(o.id) &&
+    !(isRec(tlp2Ext) && tlp2Ext[TLP2_EXTENSION_ID] !== undefined)
+  )
+    err(ctx, at(path, 'id'), 'tlp-id', 'this is a predefined TLP 2.0 id: only that marking may use it');
   if (dt === 'tlp' && isRec(def)) {
     const id = o.id;
     const known = typeof id === 'string' ? TLP1_BY_ID.get(id) : undefined;
@@ -841,6 +887,19 @@ export const CHECKS: Readonly<Record<string, Check>> = {
   },
   relationship: checkRelationship,
   'marking-definition': checkMarkingDefinition,
+  'extension-definition': (ctx, o, path) => {
+    const types = o.extension_types;
+    if (
+      o.extension_properties !== undefined &&
+      !(Array.isArray(types) && types.includes('toplevel-property-extension'))
+    )
+      err(
+        ctx,
+        at(path, 'extension_properties'),
+        'dependency',
+        'extension_properties is only for extension_types with toplevel-property-extension (§7.3.1)',
+      );
+  },
   'language-content': (ctx, o, path) => {
     const c = o.contents;
     const p = at(path, 'contents');
@@ -849,8 +908,16 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     for (const k of Object.keys(c)) {
       n++;
       if (!LANG_RE.test(k)) err(ctx, at(p, k), 'lang', `${show(k)} is not an RFC 5646 language tag`);
-      if (!isRec(c[k]))
+      const inner = c[k];
+      if (!isRec(inner))
         err(ctx, at(p, k), 'type', 'each language maps to an object of translated properties');
+      else if (Object.keys(inner).length === 0)
+        err(
+          ctx,
+          at(p, k),
+          'empty-dictionary',
+          'a language must map to at least one translated property (§2.3)',
+        );
     }
     if (n === 0) err(ctx, p, 'empty-dictionary', 'contents must not be empty');
   },
@@ -929,11 +996,10 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     atLeastOne(ctx, o, path, ['description', 'url', 'external_id'], 'an external reference');
     const src = o.source_name;
     const xid = o.external_id;
+    // §2.5: a CAPEC or CVE id, when given, is in external_id in its own format (a reference by URL alone is fine).
     if (src === 'capec' || src === 'cve') {
       const re = src === 'capec' ? /^CAPEC-\d+$/ : /^CVE-\d{4}-\d{4,}$/;
-      if (xid === undefined) {
-        err(ctx, at(path, 'external_id'), 'required', `a ${src} reference requires external_id`);
-      } else if (typeof xid === 'string' && !re.test(xid)) {
+      if (typeof xid === 'string' && !re.test(xid)) {
         err(
           ctx,
           at(path, 'external_id'),
@@ -967,6 +1033,8 @@ export const CHECKS: Readonly<Record<string, Check>> = {
 // Top level
 
 const UUID_AT = 2; // offset of the UUID after the `--`
+/** The `created` of the four TLP 1.0 marking definitions (§7.2.1.4). */
+const TLP1_CREATED = '2017-01-20T00:00:00.000Z';
 
 /** §2.9: SCOs SHOULD use the UUIDv5 computed from their ID-contributing properties. */
 function checkDeterministicId(ctx: Ctx, obj: Rec, id: string, version: string, p: string): void {
@@ -1004,8 +1072,19 @@ function checkIdProp(
   }
   const version = id.charAt(o + 14);
   if (spec?.category === 'sco') {
-    if (version !== '4' && version !== '5')
-      err(ctx, p, 'id-version', 'an SCO id must use a UUIDv4 or UUIDv5');
+    const contributing = spec.idContributing ?? [];
+    const allOptional = contributing.length > 0 && contributing.every((k) => !spec.required.includes(k));
+    if (allOptional && version !== '4' && contributing.every((k) => obj[k] === undefined))
+      // §2.9: with none of its ID-contributing properties present, an SCO's id MUST be a UUIDv4.
+      err(
+        ctx,
+        p,
+        'id-version',
+        `this ${type} has none of ${contributing.join(', ')}: its id must be a UUIDv4`,
+      );
+    else if (version !== '4' && version !== '5')
+      // §2.9 requires only an RFC 4122 UUID; §3.4 says other algorithms MAY be used.
+      warn(ctx, p, 'id-version', `SCO ids should be UUIDv5 (deterministic) or UUIDv4, not UUIDv${version}`);
     else checkDeterministicId(ctx, obj, id, version, p);
   } else if (spec !== undefined && version !== '4') {
     warn(ctx, p, 'id-version', `${type} ids should use a UUIDv4 (this is a UUIDv${version})`);
@@ -1070,10 +1149,28 @@ function validateInto(value: unknown, path: string, ctx: Ctx, inBundle: boolean)
   }
   if (spec === undefined) checkCustomObject(ctx, value, path);
   else if (spec.check !== undefined) CHECKS[spec.check]?.(ctx, value, path);
+  if (spec !== undefined && spec.category !== 'sco' && value.defanged !== undefined)
+    err(ctx, at(path, 'defanged'), 'sco-only', 'defanged must not be used on objects other than SCOs (§3.2)');
+  if (spec?.category === 'sco')
+    for (const key of Object.keys(value))
+      if (key.endsWith('_enc') && value[key.slice(0, -4)] === undefined)
+        err(
+          ctx,
+          at(path, key),
+          'dependency',
+          `${key} must not be present without ${key.slice(0, -4)} (§3.1)`,
+        );
 
   const gms = value.granular_markings;
   if (Array.isArray(gms)) {
     for (let i = 0; i < gms.length; i++) {
+      if (type === 'marking-definition' && isRec(gms[i]) && (gms[i] as Rec).marking_ref === value.id)
+        err(
+          ctx,
+          at(at(at(path, 'granular_markings'), i), 'marking_ref'),
+          'marking-self-reference',
+          'a marking definition must not mark itself (§7.2.1)',
+        );
       const sels = isRec(gms[i]) ? (gms[i] as Rec).selectors : undefined;
       if (!Array.isArray(sels)) continue;
       for (let j = 0; j < sels.length; j++) {

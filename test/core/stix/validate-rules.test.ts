@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { hasErrors, validateBundle, validateObject } from '../../../src/core/stix/index.js';
+import {
+  TLP1_MARKINGS,
+  TLP2_EXTENSION_ID,
+  TLP2_MARKINGS,
+  hasErrors,
+  validateBundle,
+  validateObject,
+} from '../../../src/core/stix/index.js';
 import {
   ALL_EXAMPLES,
   SCO_EXAMPLES,
@@ -111,10 +118,20 @@ describe('identifiers', () => {
       expect(errorKeys(v(with_(IND, { id: `indicator--${bad}` }))), bad).toEqual(['id-format@$.id']);
     }
   });
-  it('SDOs should use UUIDv4 (warning); SCOs must use v4 or v5 (error)', () => {
+  it('SDOs should use UUIDv4, SCOs UUIDv5 or v4 (warnings: §2.9 asks only for an RFC 4122 UUID)', () => {
     const v1 = 'c232ff6a-5e5c-11ee-8c99-0242ac120002';
     expect(warningKeys(v(with_(IND, { id: `indicator--${v1}` })))).toEqual(['id-version@$.id']);
-    expect(errorKeys(v(with_(SCO_EXAMPLES.url!, { id: `url--${v1}` })))).toEqual(['id-version@$.id']);
+    expect(errorKeys(v(with_(SCO_EXAMPLES.url!, { id: `url--${v1}` })))).toEqual([]);
+    expect(warningKeys(v(with_(SCO_EXAMPLES.url!, { id: `url--${v1}` })))).toEqual(['id-version@$.id']);
+  });
+  it('an SCO whose ID-contributing properties are all optional and all absent must use a UUIDv4 (§2.9)', () => {
+    const account = { type: 'user-account', spec_version: '2.1', display_name: 'x' };
+    expect(errorKeys(v({ ...account, id: 'user-account--6ba7b810-9dad-51d1-80b4-00c04fd430c8' }))).toEqual([
+      'id-version@$.id',
+    ]);
+    expect(errorKeys(v({ ...account, id: 'user-account--6ba7b810-9dad-41d1-80b4-00c04fd430c8' }))).toEqual(
+      [],
+    );
   });
   it('SCOs should carry their deterministic UUIDv5 id (§2.9)', () => {
     const ip = { type: 'ipv4-addr', spec_version: '2.1', value: '198.51.100.3' };
@@ -214,19 +231,17 @@ describe('external references', () => {
       'required@$.external_references[1]',
     ]);
   });
-  it('a capec or cve reference needs a well-formed external_id', () => {
+  it('a capec or cve external_id, when given, is well-formed (a reference by URL alone is fine)', () => {
     const ps = v(
       with_(IND, {
         external_references: [
           { source_name: 'capec', url: 'https://capec.mitre.org' },
           { source_name: 'cve', external_id: 'CVE-21-1' },
+          { source_name: 'capec', external_id: 'CAPEC-163' },
         ],
       }),
     );
-    expect(errorKeys(ps)).toEqual([
-      'required@$.external_references[0].external_id',
-      'external-id@$.external_references[1].external_id',
-    ]);
+    expect(errorKeys(ps)).toEqual(['external-id@$.external_references[1].external_id']);
   });
   it('external reference hashes must use hash-algorithm-ov keys (WD07: treated as an enum) and valid values', () => {
     const ps = v(
@@ -354,8 +369,9 @@ describe('custom properties and custom objects', () => {
       'reserved-property@$.action',
     ]);
   });
-  it('custom property names are 3–250 ASCII letters, digits or underscores', () => {
-    expect(errorKeys(v(with_(IND, { x_acme_score: 5, X_Upper_OK: 1 })))).toEqual([]);
+  it('custom property names are 3–250 lower-case ASCII letters, digits or underscores, from a letter', () => {
+    expect(errorKeys(v(with_(IND, { x_acme_score: 5, acme_rank: 1 })))).toEqual([]);
+    expect(errorKeys(v(with_(IND, { X_Upper: 1 })))).toEqual(['custom-property-name@$.X_Upper']);
     expect(errorKeys(v(with_(IND, { 'x-acme': 1, xy: 2, ['a'.repeat(251)]: 3 })))).toEqual([
       "custom-property-name@$['x-acme']",
       'custom-property-name@$.xy',
@@ -393,14 +409,20 @@ describe('relationships', () => {
   it('types from the relationship tables validate without warnings', () => {
     expect(v(REL)).toEqual([]);
   });
-  it('common relationships join any objects, including SROs', () => {
-    const ps = v(
-      with_(REL, {
-        relationship_type: 'related-to',
-        source_ref: 'sighting--ee20065d-2555-424f-ad9e-0f8428623c75',
-      }),
-    );
-    expect(ps).toEqual([]);
+  it('no relationship, not even a common one, starts or ends at an SRO (§5.1)', () => {
+    for (const rt of ['related-to', 'derived-from', 'duplicate-of', 'uses']) {
+      const from = v(
+        with_(REL, { relationship_type: rt, source_ref: 'sighting--ee20065d-2555-424f-ad9e-0f8428623c75' }),
+      );
+      expect(errorKeys(from), rt).toEqual(['relationship-endpoint@$.source_ref']);
+      const to = v(
+        with_(REL, {
+          relationship_type: rt,
+          target_ref: 'relationship--ee20065d-2555-424f-ad9e-0f8428623c75',
+        }),
+      );
+      expect(errorKeys(to), rt).toEqual(['relationship-endpoint@$.target_ref']);
+    }
   });
   it('a custom relationship type is a warning', () => {
     expect(warningKeys(v(with_(REL, { relationship_type: 'revoked-by' })))).toEqual([
@@ -496,7 +518,8 @@ describe('type-specific MUSTs', () => {
       'required@$.hashes',
     ]);
     expect(errorKeys(v(with_(A, { payload_bin: 'not base64!' })))).toEqual(['binary@$.payload_bin']);
-    expect(errorKeys(v(with_(A, { payload_bin: undefined })))).toEqual(['required@$']);
+    // None of its (optional) ID-contributing properties left, so a UUIDv5 id is wrong too (§2.9).
+    expect(errorKeys(v(with_(A, { payload_bin: undefined })))).toEqual(['id-version@$.id', 'required@$']);
   });
   it('email-message: body and body_multipart follow is_multipart', () => {
     const E = SCO_EXAMPLES['email-message']!;
@@ -524,7 +547,7 @@ describe('type-specific MUSTs', () => {
     ]);
     expect(
       errorKeys(
-        v({ type: 'x509-certificate', id: 'x509-certificate--463d7b2a-8516-5a50-a3d7-6f801465d5de' }),
+        v({ type: 'x509-certificate', id: 'x509-certificate--463d7b2a-8516-4a50-a3d7-6f801465d5de' }),
       ),
     ).toEqual(['required@$']);
   });
@@ -552,6 +575,101 @@ describe('type-specific MUSTs', () => {
       'enum@$.extension_types[0]',
       'required@$.created_by_ref',
     ]);
+  });
+});
+
+describe('rules an external review found unchecked (2026-11-23)', () => {
+  const M = META_EXAMPLES['marking-definition']!;
+  it('type names begin with a letter (§3.1)', () => {
+    const o = { type: '1foo', spec_version: '2.1', id: '1foo--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f' };
+    expect(errorKeys(v(o))).toEqual(['type-name@$.type']);
+  });
+  it('defanged is for SCOs only (§3.2)', () => {
+    expect(errorKeys(v(with_(IND, { defanged: true })))).toEqual(['sco-only@$.defanged']);
+    expect(errorKeys(v(with_(SCO_EXAMPLES.url!, { defanged: true })))).toEqual([]);
+  });
+  it('an _enc property needs the property it encodes (§3.1)', () => {
+    const F = SCO_EXAMPLES.file!;
+    expect(errorKeys(v(with_(F, { name: undefined, name_enc: 'utf-8' }))).filter(notScoId)).toEqual([
+      'dependency@$.name_enc',
+    ]);
+    expect(errorKeys(v(with_(F, { name_enc: 'utf-8' }))).filter(notScoId)).toEqual([]);
+  });
+  it('hex is lower-case (§2.8)', () => {
+    const F = SCO_EXAMPLES.file!;
+    expect(errorKeys(v(with_(F, { magic_number_hex: 'FFD8' }))).filter(notScoId)).toEqual([
+      'hex@$.magic_number_hex',
+    ]);
+    expect(errorKeys(v(with_(F, { magic_number_hex: 'ffd8' }))).filter(notScoId)).toEqual([]);
+  });
+  it('a marking definition does not mark itself through granular markings', () => {
+    const self = with_(M, { granular_markings: [{ marking_ref: M.id, selectors: ['name'] }], name: 'x' });
+    expect(errorKeys(v(self))).toEqual(['marking-self-reference@$.granular_markings[0].marking_ref']);
+  });
+  it('TLP 2.0: the five predefined markings only, each on its own id', () => {
+    for (const m of Object.values(TLP2_MARKINGS)) expect(errorKeys(v(m))).toEqual([]);
+    const red = TLP2_MARKINGS.red as Obj;
+    const ext = (level: string) => ({
+      [TLP2_EXTENSION_ID]: { extension_type: 'property-extension', tlp_2_0: level },
+    });
+    expect(errorKeys(v(with_(red, { extensions: ext('clear') })))).toEqual([
+      `tlp-id@$.extensions['${TLP2_EXTENSION_ID}'].tlp_2_0`,
+    ]);
+    expect(errorKeys(v(with_(red, { extensions: ext('purple') })))).toEqual([
+      `tlp-id@$.extensions['${TLP2_EXTENSION_ID}'].tlp_2_0`,
+    ]);
+    expect(
+      errorKeys(v(with_(red, { id: 'marking-definition--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f' }))),
+    ).toEqual([`tlp-id@$.extensions['${TLP2_EXTENSION_ID}']`]);
+    expect(errorKeys(v(with_(IND, { extensions: ext('red') })))).toEqual([
+      `tlp-id@$.extensions['${TLP2_EXTENSION_ID}']`,
+    ]);
+  });
+  it('TLP 1.0: a predefined id is that marking only (§7.2.1.4)', () => {
+    for (const m of Object.values(TLP1_MARKINGS)) expect(errorKeys(v(m))).toEqual([]);
+    const white = TLP1_MARKINGS.white as Obj;
+    expect(errorKeys(v(with_(white, { created: '2020-01-01T00:00:00.000Z' })))).toEqual(['tlp-id@$.id']);
+    expect(
+      errorKeys(v(with_(white, { definition_type: 'statement', definition: { statement: 'mine' } }))),
+    ).toEqual(['tlp-id@$.id']);
+  });
+  it('extension definitions: extension_properties only for toplevel-property-extension (§7.3.1)', () => {
+    const X = META_EXAMPLES['extension-definition']!;
+    expect(
+      errorKeys(v(with_(X, { extension_types: ['property-extension'], extension_properties: ['rank'] }))),
+    ).toEqual(['dependency@$.extension_properties']);
+    expect(
+      errorKeys(
+        v(with_(X, { extension_types: ['toplevel-property-extension'], extension_properties: ['rank'] })),
+      ),
+    ).toEqual([]);
+  });
+  it('property-extension properties are named like any property', () => {
+    const id = 'extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e';
+    const ext = (props: Obj) => ({ [id]: { extension_type: 'property-extension', ...props } });
+    expect(errorKeys(v(with_(IND, { extensions: ext({ rank: 5 }) })))).toEqual([]);
+    expect(errorKeys(v(with_(IND, { extensions: ext({ Rank: 5 }) })))).toEqual([
+      `custom-property-name@$.extensions['${id}'].Rank`,
+    ]);
+  });
+  it('deprecated custom extensions: names end in -ext, SCOs only, at least one property (§11.3.1)', () => {
+    const U = SCO_EXAMPLES.url!;
+    expect(errorKeys(v(with_(U, { extensions: { 'x-acme-ext': { score: 1 } } }))).filter(notScoId)).toEqual(
+      [],
+    );
+    expect(errorKeys(v(with_(U, { extensions: { 'x-acme-foo': { score: 1 } } }))).filter(notScoId)).toEqual([
+      "custom-extension@$.extensions['x-acme-foo']",
+    ]);
+    expect(errorKeys(v(with_(U, { extensions: { 'x-acme-ext': {} } }))).filter(notScoId)).toEqual([
+      "custom-extension@$.extensions['x-acme-ext']",
+    ]);
+    expect(errorKeys(v(with_(IND, { extensions: { 'x-acme-ext': { score: 1 } } })))).toEqual([
+      "custom-extension@$.extensions['x-acme-ext']",
+    ]);
+  });
+  it('language-content: each language maps to a non-empty dictionary (§2.3)', () => {
+    const LC = META_EXAMPLES['language-content']!;
+    expect(errorKeys(v(with_(LC, { contents: { de: {} } })))).toEqual(['empty-dictionary@$.contents.de']);
   });
 });
 
