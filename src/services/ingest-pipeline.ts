@@ -188,7 +188,7 @@ export function parseAndValidate(
   // JSON can escape half a UTF-16 surrogate pair (`"\ud800"`), which is no Unicode text: refused, and never
   // stored (its canonical form, used to compare versions, does not exist). Looked for only where the text has
   // such an escape.
-  if (SURROGATE_ESCAPE.test(text)) {
+  if (text.includes('\\u') && SURROGATE_ESCAPE.test(text)) {
     const bad = loneSurrogateAt(value, '$');
     if (bad !== undefined)
       problems.push({
