@@ -168,6 +168,17 @@ for (const { target, parallel } of modes) {
           expect(report.fatal, text).toBeDefined();
           expect(report.added).toBe(0);
         }
+        // Objects before a structural break are whole and valid: stored, and the break reported. (They used to be
+        // lost when the break was in the same chunk.)
+        const broken = await services.ingest.importStream(
+          chunked(
+            `{"type":"bundle","objects":[${JSON.stringify(malware(71))},${JSON.stringify(malware(72))} ${JSON.stringify(malware(73))}]}`,
+          ),
+          { parallel, collectionId },
+        );
+        expect(broken.fatal?.message).toMatch(/expected ','/);
+        expect(broken.received).toBe(2);
+        expect(broken.added).toBe(2);
         // A bundle without objects is valid STIX (§8.1: objects is optional): nothing to import, no error.
         const empty = await services.ingest.importStream(
           chunked('{"type":"bundle","id":"bundle--6ba7b810-9dad-41d1-80b4-00c04fd430c8"}'),

@@ -52,6 +52,8 @@ export type ScanEvent =
 /** A problem with the document's structure: nothing after `offset` can be trusted. */
 export class ScanError extends Error {
   readonly offset: number;
+  /** Events the failing chunk completed before the break (set by `BundleScanner.push`). */
+  completed: ScanEvent[] = [];
   constructor(message: string, offset: number) {
     super(`${message} at byte ${offset}`);
     this.name = 'ScanError';
@@ -103,9 +105,22 @@ export class BundleScanner {
     return this.seenObjects;
   }
 
-  /** Consumes one chunk and returns the events it completed. Throws `ScanError` on broken structure. */
+  /**
+   * Consumes one chunk and returns the events it completed. Throws `ScanError` on broken structure; the events this
+   * chunk completed before the break are on the error (`completed`): objects before a break are whole and valid.
+   */
   push(chunk: Uint8Array): ScanEvent[] {
     const events: ScanEvent[] = [];
+    try {
+      this.scanInto(chunk, events);
+    } catch (err) {
+      if (err instanceof ScanError) err.completed = events;
+      throw err;
+    }
+    return events;
+  }
+
+  private scanInto(chunk: Uint8Array, events: ScanEvent[]): void {
     const n = chunk.length;
     let i = 0;
     let chunkCaptureStart = -1; // start, within this chunk, of the bytes that belong to the current capture
@@ -185,6 +200,11 @@ export class BundleScanner {
       const at = this.base + i;
       switch (state) {
         case 'start':
+          // A UTF-8 byte order mark before the document (RFC 8259 §8.1: a parser MAY ignore it).
+          if (at === 0 && c === 0xef && chunk[i + 1] === 0xbb && chunk[i + 2] === 0xbf) {
+            i += 3;
+            break;
+          }
           if (c !== OPEN_BRACE)
             throw new ScanError('expected a JSON object (a STIX bundle) at the top level', at);
           this.state = 'key-or-end';
@@ -282,7 +302,6 @@ export class BundleScanner {
 
     if (this.isCapturing() && chunkCaptureStart >= 0) this.keepPiece(chunk, chunkCaptureStart, n);
     this.base += n;
-    return events;
   }
 
   /** Call after the last chunk. Throws if the document ended early. */

@@ -24,7 +24,15 @@ export async function* scanStreamChunks(
   };
   for await (const chunk of source) {
     onBytes?.(chunk.length);
-    yield seen(scanner.push(chunk));
+    let events: ScanEvent[];
+    try {
+      events = scanner.push(chunk);
+    } catch (err) {
+      // The objects this chunk completed before the break are delivered first: they are whole.
+      if (err instanceof ScanError && err.completed.length > 0) yield seen(err.completed);
+      throw err;
+    }
+    yield seen(events);
   }
   yield seen(scanner.end());
   if (!scanner.hasObjects && !bundleType)

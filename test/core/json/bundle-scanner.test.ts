@@ -95,6 +95,23 @@ describe('bundle scanner', () => {
     expect(() => scan(text)).toThrow(message);
   });
 
+  it('hands out the objects a chunk completed before a structural break in it (they are whole)', () => {
+    const s = new BundleScanner();
+    try {
+      s.push(enc.encode('{"type":"bundle","objects":[{"a":1},{"b":2} {"c":3}]}'));
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(ScanError);
+      expect(objectsOf((err as ScanError).completed)).toEqual([{ a: 1 }, { b: 2 }]);
+    }
+  });
+
+  it('ignores a UTF-8 byte order mark before the document', () => {
+    const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode('{"objects":[{"a":1}]}')]);
+    const s = new BundleScanner();
+    expect(objectsOf([...s.push(bytes), ...s.end()])).toEqual([{ a: 1 }]);
+  });
+
   it('reports the byte offset of a structural error', () => {
     try {
       scan('{"objects":[{"a":1} x]}');
