@@ -55,6 +55,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     if (err instanceof CommanderError) {
       return err.exitCode === 0 ? EXIT.ok : EXIT.error;
     }
+    // The reader of our output went away (`entente export | head`): not a failure of the command.
+    if ((err as NodeJS.ErrnoException | undefined)?.code === 'EPIPE')
+      return typeof process.exitCode === 'number' ? process.exitCode : EXIT.ok;
     const message = isEntenteError(err) ? err.message : err instanceof Error ? err.message : String(err);
     process.stderr.write(`entente: ${message}\n`);
     return EXIT.error;

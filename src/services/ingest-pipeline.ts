@@ -169,17 +169,7 @@ export function parseAndValidate(
   try {
     value = JSON.parse(text);
   } catch (err) {
-    return {
-      text,
-      problems: [
-        {
-          path,
-          message: `invalid JSON at byte ${offset}: ${(err as Error).message}`,
-          severity: 'error',
-          rule: 'json',
-        },
-      ],
-    };
+    return { text, problems: [jsonProblem(text, path, offset, (err as Error).message)] };
   }
   const problems = validateObject(value, options).map((p) => ({
     ...p,
@@ -203,6 +193,28 @@ export function parseAndValidate(
   }
   if (problems.some((p) => p.severity === 'error')) return { text, problems };
   return { text, value: value as StixObject, problems };
+}
+
+/** A STIX id as it appears in an object's text (the first `"id"` member: a top-level one comes first in practice). */
+const APPARENT_ID = /"id"\s*:\s*"([a-z][a-z0-9-]{0,249}--[0-9a-fA-F-]{36})"/;
+
+/**
+ * The problem for an element that is not valid JSON: where the error is in the document (V8 gives a character
+ * position within the element; the document's byte offset is what a user can look up), and the id the object
+ * appears to have, when its text shows one.
+ */
+function jsonProblem(text: string, path: string, offset: number, v8Message: string): Problem {
+  const m = / in JSON at position (\d+)/.exec(v8Message) ?? / at position (\d+)/.exec(v8Message);
+  const at = m ? offset + Buffer.byteLength(text.slice(0, Number(m[1])), 'utf8') : offset;
+  const what = m ? v8Message.slice(0, m.index).replace(/\s*\(line \d+ column \d+\)$/, '') : v8Message;
+  const objectId = APPARENT_ID.exec(text.length > 65_536 ? text.slice(0, 65_536) : text)?.[1];
+  return {
+    path,
+    ...(objectId !== undefined ? { objectId } : {}),
+    message: `invalid JSON at byte ${at} (the object starts at byte ${offset}): ${what}`,
+    severity: 'error',
+    rule: 'json',
+  };
 }
 
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;

@@ -71,6 +71,18 @@ describe('entente CLI', () => {
     expect(JSON.parse(back.stdout)).toMatchObject({ added: 187, rejected: 0 });
   });
 
+  it('a reader that stops early (| head) ends the output quietly, not with an EPIPE crash', async () => {
+    const child = spawn(process.execPath, [bin, '--db', db, 'export', '--collection', 'attack'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdout.once('data', () => child.stdout.destroy());
+    const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+  });
+
   it('imports from stdin', () => {
     const b = JSON.stringify({
       type: 'bundle',

@@ -112,3 +112,19 @@ describe('validate checks the bundle itself (§8.1)', () => {
     expect(r.valid).toBe(1);
   });
 });
+
+describe('an element that is not valid JSON', () => {
+  it('is reported at the byte where the error is, with the id the object shows', async () => {
+    const head = '{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000004","objects":[';
+    const obj =
+      '{"type":"malware","spec_version":"2.1","id":"malware--00000000-0000-4000-8000-000000000005","name":"é","is_family":true "x":1}';
+    const r = await validateStream(once(`${head}${obj}]}`), nodeValidateOptions());
+    const p = r.problems.find((x) => x.rule === 'json')!;
+    const errorAt = Buffer.byteLength(head) + Buffer.byteLength(obj.slice(0, obj.indexOf(' "x"') + 1));
+    expect(p.message).toBe(
+      `invalid JSON at byte ${errorAt} (the object starts at byte ${Buffer.byteLength(head)}): Expected ',' or '}' after property value`,
+    );
+    expect(p.objectId).toBe('malware--00000000-0000-4000-8000-000000000005');
+    expect(p.path).toBe('$.objects[0]');
+  });
+});
