@@ -3,13 +3,15 @@
  * come from --user with $ENTENTE_TAXII_PASSWORD, or --token / $ENTENTE_TAXII_TOKEN (never echoed).
  * Also registers the user, token and permission verbs (src/cli/user.ts) that the TAXII server needs.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, renameSync, rmSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Command } from 'commander';
 import { invalid } from '../core/errors.js';
+import { isTimestamp } from '../core/stix/index.js';
 import { decodeUtf8 } from '../core/json/bundle-scanner.js';
 import { scanStream } from '../core/json/scan-stream.js';
-import { TaxiiClient, type ClientFilter, type Credentials } from '../taxii/client.js';
+import { TaxiiClient, checkUrl, type ClientFilter, type Credentials } from '../taxii/client.js';
 import type { StixJson } from '../taxii/types.js';
 import { EXIT, withNode } from './context.js';
 import { openInput } from './input.js';
@@ -19,6 +21,7 @@ import { registerUserCommands } from './user.js';
 interface ClientFlags {
   user?: string;
   token?: string;
+  timeout?: string;
 }
 
 interface PullFlags extends ClientFlags {
@@ -31,7 +34,19 @@ interface PullFlags extends ClientFlags {
   limit?: string;
 }
 
-function clientOf(flags: ClientFlags): TaxiiClient {
+/** A positive number of seconds from an option, in ms. */
+function seconds(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw invalid(`${name} must be a positive number of seconds`);
+  return n * 1000;
+}
+
+/**
+ * The client for the server at `url`: credentials go to that origin only (not to another host a discovery
+ * document or a redirect names).
+ */
+function clientOf(flags: ClientFlags, url: string): TaxiiClient {
   let credentials: Credentials | undefined;
   const token = flags.token ?? process.env.ENTENTE_TAXII_TOKEN;
   if (flags.user !== undefined) {
@@ -41,13 +56,19 @@ function clientOf(flags: ClientFlags): TaxiiClient {
   } else if (token !== undefined && token !== '') {
     credentials = { token };
   }
-  return new TaxiiClient({ credentials, userAgent: 'entente-taxii-client' });
+  return new TaxiiClient({
+    credentials,
+    credentialOrigins: [checkUrl(url).origin],
+    userAgent: 'entente-taxii-client',
+    timeoutMs: seconds(flags.timeout, '--timeout'),
+  });
 }
 
 const withCredentials = (c: Command): Command =>
   c
     .option('--user <name>', 'HTTP Basic user (password in $ENTENTE_TAXII_PASSWORD)')
-    .option('--token <token>', 'API token (default $ENTENTE_TAXII_TOKEN)');
+    .option('--token <token>', 'API token (default $ENTENTE_TAXII_TOKEN)')
+    .option('--timeout <seconds>', 'per request, the download included (default 60)');
 
 const csv = (s: string | undefined): string[] | undefined =>
   s === undefined
@@ -86,18 +107,23 @@ export function registerTaxiiCommands(program: Command): void {
   withCredentials(taxii.command('discover').argument('<url>', 'server URL (…/taxii2/ is added if missing)'))
     .description("show a server's discovery resource and its API roots")
     .action(async (url: string, flags: ClientFlags) => {
-      const client = clientOf(flags);
+      const client = clientOf(flags, url);
       const d = await client.discover(url);
+      const origin = checkUrl(url).origin;
       const roots = [];
       for (const r of d.api_roots ?? [])
-        roots.push({ url: r, ...(await client.apiRoot(r).catch((e: Error) => ({ error: e.message }))) });
+        roots.push(
+          new URL(r).origin !== origin
+            ? { url: r, note: `on another origin than ${origin}: not contacted` }
+            : { url: r, ...(await client.apiRoot(r).catch((e: Error) => ({ error: e.message }))) },
+        );
       process.stdout.write(`${JSON.stringify({ ...d, api_roots: roots }, null, 2)}\n`);
     });
 
   withCredentials(taxii.command('collections').argument('<api-root>', 'API root URL'))
     .description('list the collections of an API root that you may read or write')
     .action(async (url: string, flags: ClientFlags) => {
-      const cols = await clientOf(flags).collections(url);
+      const cols = await clientOf(flags, url).collections(url);
       process.stdout.write(`${JSON.stringify(cols, null, 2)}\n`);
     });
 
@@ -120,6 +146,10 @@ export function registerTaxiiCommands(program: Command): void {
     .action(async (url: string, collection: string, flags: PullFlags, cmd: Command) => {
       if ((flags.into === undefined) === (flags.out === undefined))
         throw invalid('give exactly one of --into and --out');
+      if (flags.limit !== undefined && !/^[1-9][0-9]*$/.test(flags.limit))
+        throw invalid('--limit must be a positive integer');
+      if (flags.addedAfter !== undefined && !isTimestamp(flags.addedAfter))
+        throw invalid('--added-after must be a timestamp such as 2021-03-02T10:00:00.000Z');
       const filter: ClientFilter = {
         types: csv(flags.type),
         ids: csv(flags.id),
@@ -127,19 +157,40 @@ export function registerTaxiiCommands(program: Command): void {
         versions: flags.allVersions ? ['all'] : undefined,
         limit: flags.limit !== undefined ? Number(flags.limit) : undefined,
       };
-      const objects = clientOf(flags).iterateObjects(url, collection, filter);
+      const objects = clientOf(flags, url).iterateObjects(url, collection, filter);
       let count = 0;
       const text = bundleText(objects, (n) => (count = n));
-      if (flags.out !== undefined) {
-        const out = flags.out === '-' ? process.stdout : createWriteStream(flags.out);
+      if (flags.out === '-') {
         for await (const chunk of text)
-          if (!out.write(chunk)) await new Promise<void>((r) => out.once('drain', () => r()));
-        if (out !== process.stdout)
-          await new Promise<void>((resolve, reject) => {
-            out.once('error', reject);
-            out.end(() => resolve());
-          });
+          if (!process.stdout.write(chunk))
+            await new Promise<void>((r) => process.stdout.once('drain', () => r()));
         process.stderr.write(`pulled ${fmt(count)} objects\n`);
+        return;
+      }
+      if (flags.out !== undefined) {
+        // Written beside the target and renamed into place once whole: a pull that fails half-way leaves no
+        // truncated bundle behind (and an existing file untouched).
+        const target = flags.out;
+        const partial = join(dirname(target), `.${basename(target)}.${randomUUID()}.partial`);
+        const out = createWriteStream(partial, { flags: 'wx' });
+        const failed = new Promise<never>((_, reject) => out.once('error', reject));
+        failed.catch(() => undefined);
+        try {
+          await Promise.race([new Promise<void>((r) => out.once('open', () => r())), failed]);
+          for await (const chunk of text)
+            if (!out.write(chunk))
+              await Promise.race([new Promise<void>((r) => out.once('drain', () => r())), failed]);
+          await Promise.race([new Promise<void>((r) => out.end(() => r())), failed]);
+          renameSync(partial, target);
+        } catch (err) {
+          out.destroy();
+          rmSync(partial, { force: true });
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT' || code === 'EACCES' || code === 'EISDIR')
+            throw invalid(`cannot write ${target}: ${code}`);
+          throw err;
+        }
+        process.stderr.write(`pulled ${fmt(count)} objects into ${target}\n`);
         return;
       }
       await withNode(cmd, async (node) => {
@@ -162,27 +213,53 @@ export function registerTaxiiCommands(program: Command): void {
   )
     .description("send a bundle's objects (split to respect max_content_length) and wait for the status")
     .option('--no-wait', 'do not wait for the server to finish')
-    .action(async (url: string, collection: string, file: string, flags: ClientFlags & { wait: boolean }) => {
-      const client = clientOf(flags);
-      const statuses = await client.addObjects(url, collection, objectsOf(file));
-      if (!flags.wait) {
-        process.stdout.write(`${JSON.stringify(statuses.map((s) => s.id))}\n`);
-        return;
-      }
-      let success = 0;
-      let failure = 0;
-      for (const st of statuses) {
-        const done = await client.waitForStatus(url, st.id);
-        success += done.success_count;
-        failure += done.failure_count;
-        for (const f of (done.failures ?? []).slice(0, 50))
-          process.stdout.write(`  failed ${f.id} ${f.version}: ${f.message ?? ''}\n`);
-      }
-      process.stdout.write(
-        `pushed ${fmt(success + failure)} objects in ${statuses.length} request(s): ${fmt(success)} stored, ${fmt(failure)} failed\n`,
-      );
-      process.exitCode = failure > 0 ? EXIT.problems : EXIT.ok;
-    });
+    .option('--wait-timeout <seconds>', 'how long to wait for each status to complete (default 300)')
+    .action(
+      async (
+        url: string,
+        collection: string,
+        file: string,
+        flags: ClientFlags & { wait: boolean; waitTimeout?: string },
+      ) => {
+        const waitMs = seconds(flags.waitTimeout, '--wait-timeout');
+        const client = clientOf(flags, url);
+        // An object too large for any envelope the server takes is reported, and the others still go.
+        const tooLarge: string[] = [];
+        const statuses = await client.addObjects(url, collection, objectsOf(file), {
+          onTooLarge: (o, bytes, max) =>
+            tooLarge.push(`  not sent ${String(o.id)}: ${fmt(bytes)} bytes in an envelope, over ${fmt(max)}`),
+        });
+        for (const line of tooLarge) process.stdout.write(`${line}\n`);
+        if (!flags.wait) {
+          process.stdout.write(`${JSON.stringify(statuses.map((s) => s.id))}\n`);
+          process.exitCode = tooLarge.length > 0 ? EXIT.problems : EXIT.ok;
+          return;
+        }
+        let success = 0;
+        let failure = 0;
+        const pending: string[] = [];
+        for (const st of statuses) {
+          const done = await client
+            .waitForStatus(url, st.id, waitMs !== undefined ? { timeoutMs: waitMs } : {})
+            .catch(() => undefined);
+          if (done === undefined) {
+            pending.push(st.id);
+            continue;
+          }
+          success += done.success_count;
+          failure += done.failure_count;
+          for (const f of (done.failures ?? []).slice(0, 50))
+            process.stdout.write(`  failed ${f.id} ${f.version}: ${f.message ?? ''}\n`);
+        }
+        process.stdout.write(
+          `pushed ${fmt(success + failure)} objects in ${statuses.length} request(s): ${fmt(success)} stored, ${fmt(failure)} failed` +
+            (tooLarge.length > 0 ? `, ${fmt(tooLarge.length)} not sent (too large)` : '') +
+            (pending.length > 0 ? `; still pending: ${pending.join(' ')}` : '') +
+            '\n',
+        );
+        process.exitCode = failure > 0 || tooLarge.length > 0 || pending.length > 0 ? EXIT.problems : EXIT.ok;
+      },
+    );
 
   for (const c of taxii.commands) c.exitOverride();
   taxii.exitOverride();

@@ -1,11 +1,15 @@
 /**
  * A TAXII 2.1 client (used by the CLI and federation): discovery, API roots, collections, objects (get, add,
  * delete), manifest, versions and status polling. Pages by `next`, falling back to `added_after` +
- * X-TAXII-Date-Added-Last when a server gives no `next`; retries with exponential backoff on 429, 502-504 and
- * network errors (honouring Retry-After); splits POSTs to respect the API root's `max_content_length`. Refuses
- * anything but http(s) and never follows a redirect to another origin.
+ * X-TAXII-Date-Added-Last when a server gives no `next` (without losing objects that share a date_added);
+ * retries with exponential backoff on 429, 502-504 and network errors, also while a body is read (honouring
+ * Retry-After, in seconds or as a date, and giving up when it asks for more than `maxRetryAfterMs`); splits POSTs
+ * to respect the API root's `max_content_length` (and halves one the server still finds too large). Refuses
+ * anything but http(s), never follows a redirect to another origin, sends credentials only to the origins it is
+ * given, and reads at most `maxResponseBytes` of a response.
  */
 import { EntenteError, invalid, type ErrorCode } from '../core/errors.js';
+import { STATUS_CODES as STATUS_TEXT } from 'node:http';
 import { TAXII_MEDIA_TYPE } from './media.js';
 import type {
   ApiRoot,
@@ -30,8 +34,18 @@ export interface TaxiiClientOptions {
   readonly retries?: number;
   /** First backoff delay in ms, doubled each attempt (default 250). */
   readonly backoffMs?: number;
-  /** Per-request timeout in ms (default 60 s). */
+  /** Per-request timeout in ms, the body's download included (default 60 s). */
   readonly timeoutMs?: number;
+  /** Largest response body read, in bytes (default 256 MiB): a larger one is an error, never buffered whole. */
+  readonly maxResponseBytes?: number;
+  /** A Retry-After asking for longer than this (ms, default 60 s) is not waited for: the request fails. */
+  readonly maxRetryAfterMs?: number;
+  /**
+   * Origins (`https://taxii.example.org`) the credentials may be sent to. Absent: any origin the caller asks for.
+   * The CLI gives the origin of the URL on its command line, so that a discovery document naming another host
+   * (or a federation peer's data) cannot collect them.
+   */
+  readonly credentialOrigins?: readonly string[] | undefined;
   readonly userAgent?: string;
   /** Injectable for tests. */
   readonly fetch?: typeof fetch;
@@ -75,6 +89,12 @@ export class TaxiiHttpError extends EntenteError {
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
+/** A page in a row with nothing new (or an unchanged `next`) before paging is given up as a loop. */
+const MAX_STALLED_PAGES = 3;
+/** The page size the added_after fallback may grow to, to get past many objects sharing one date_added. */
+const MAX_FALLBACK_LIMIT = 100_000;
+/** When an API root does not say its max_content_length (it must): POSTs of at most this many bytes. */
+const DEFAULT_MAX_CONTENT_LENGTH = 10 * 1024 * 1024;
 const MAX_REDIRECTS = 5;
 const ENVELOPE_OVERHEAD = Buffer.byteLength('{"objects":[]}');
 
@@ -132,6 +152,14 @@ function queryOf(f: ClientFilter | undefined): string {
   return s === '' ? '' : `?${s}`;
 }
 
+/** A response with its body read (within the retries). */
+interface Fetched {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly url: string;
+  readonly text: string;
+}
+
 export class TaxiiClient {
   private readonly fetchImpl: typeof fetch;
   private readonly sleep: (ms: number) => Promise<void>;
@@ -157,7 +185,11 @@ export class TaxiiClient {
 
   async apiRoot(apiRootUrl: string): Promise<ApiRoot> {
     const info = await this.json<ApiRoot>('GET', checkUrl(apiRootUrl));
-    this.maxContentLength.set(checkUrl(apiRootUrl).href, info.max_content_length);
+    const max = info.max_content_length;
+    this.maxContentLength.set(
+      checkUrl(apiRootUrl).href,
+      typeof max === 'number' && Number.isSafeInteger(max) && max > 0 ? max : DEFAULT_MAX_CONTENT_LENGTH,
+    );
     return info;
   }
 
@@ -177,7 +209,7 @@ export class TaxiiClient {
     filter?: ClientFilter,
   ): Promise<PageResult<StixJson>> {
     const url = this.collectionUrl(apiRootUrl, collectionId, `objects/${queryOf(filter)}`);
-    return envelopePage(await this.request('GET', url));
+    return envelopePage(await this.call('GET', url));
   }
 
   /** Every object matching `filter`, page after page. */
@@ -187,7 +219,7 @@ export class TaxiiClient {
     filter: ClientFilter = {},
     paging: PagingOptions = {},
   ): AsyncGenerator<StixJson> {
-    return this.paginate((f) => this.getObjects(apiRootUrl, collectionId, f), filter, paging);
+    return this.paginate((f) => this.getObjects(apiRootUrl, collectionId, f), filter, paging, objectKey);
   }
 
   async getObject(
@@ -201,7 +233,7 @@ export class TaxiiClient {
       collectionId,
       `objects/${encodeURIComponent(objectId)}/${queryOf(filter)}`,
     );
-    return envelopePage(await this.request('GET', url));
+    return envelopePage(await this.call('GET', url));
   }
 
   async deleteObject(
@@ -215,7 +247,7 @@ export class TaxiiClient {
       collectionId,
       `objects/${encodeURIComponent(objectId)}/${queryOf(filter)}`,
     );
-    await this.request('DELETE', url);
+    await this.call('DELETE', url);
   }
 
   async manifest(
@@ -223,12 +255,12 @@ export class TaxiiClient {
     collectionId: string,
     filter?: ClientFilter,
   ): Promise<PageResult<ManifestRecord>> {
-    const res = await this.request(
+    const res = await this.call(
       'GET',
       this.collectionUrl(apiRootUrl, collectionId, `manifest/${queryOf(filter)}`),
     );
-    const body = (await parseJson(res)) as Manifest;
-    return pageOf(res, body, body.objects ?? []);
+    const body = resourceOf(res, 'a manifest') as Manifest;
+    return pageOf(res, body, listOf(res, body.objects, 'objects'));
   }
 
   iterateManifest(
@@ -237,7 +269,7 @@ export class TaxiiClient {
     filter: ClientFilter = {},
     paging: PagingOptions = {},
   ): AsyncGenerator<ManifestRecord> {
-    return this.paginate((f) => this.manifest(apiRootUrl, collectionId, f), filter, paging);
+    return this.paginate((f) => this.manifest(apiRootUrl, collectionId, f), filter, paging, manifestKey);
   }
 
   async versions(
@@ -251,13 +283,33 @@ export class TaxiiClient {
       collectionId,
       `objects/${encodeURIComponent(objectId)}/versions/${queryOf(filter)}`,
     );
-    const res = await this.request('GET', url);
-    const body = (await parseJson(res)) as Versions;
-    return pageOf(res, body, body.versions ?? []);
+    const res = await this.call('GET', url);
+    const body = resourceOf(res, 'a versions resource') as Versions;
+    return pageOf(res, body, listOf(res, body.versions, 'versions'));
+  }
+
+  /** Every version of an object, page after page. */
+  iterateVersions(
+    apiRootUrl: string,
+    collectionId: string,
+    objectId: string,
+    filter: ClientFilter = {},
+    paging: PagingOptions = {},
+  ): AsyncGenerator<string> {
+    return this.paginate(
+      (f) => this.versions(apiRootUrl, collectionId, objectId, f),
+      filter,
+      paging,
+      (v) => v,
+    );
   }
 
   async status(apiRootUrl: string, statusId: string): Promise<Status> {
-    return this.json('GET', new URL(`status/${encodeURIComponent(statusId)}/`, checkUrl(apiRootUrl)));
+    const res = await this.call(
+      'GET',
+      new URL(`status/${encodeURIComponent(statusId)}/`, checkUrl(apiRootUrl)),
+    );
+    return statusOf(res);
   }
 
   /** Polls a status until it is complete (or `timeoutMs` passes: UNAVAILABLE). */
@@ -276,35 +328,55 @@ export class TaxiiClient {
   }
 
   /**
-   * Adds objects, in as many POSTs as `max_content_length` requires (each envelope at most that many bytes).
-   * Returns one status per POST.
+   * Adds objects, in as many POSTs as `max_content_length` requires (each envelope at most that many bytes); an
+   * envelope the server still answers with 413 is split in two and sent again. Returns one status per POST. An
+   * object that cannot fit in any envelope is passed to `onTooLarge` and the others go on; without it, it is an
+   * error (after what came before it was sent).
    */
   async addObjects(
     apiRootUrl: string,
     collectionId: string,
     objects: Iterable<StixJson> | AsyncIterable<StixJson>,
+    options: { onTooLarge?: (object: StixJson, envelopeBytes: number, max: number) => void } = {},
   ): Promise<Status[]> {
     const root = checkUrl(apiRootUrl).href;
-    const max = this.maxContentLength.get(root) ?? (await this.apiRoot(apiRootUrl)).max_content_length;
+    if (!this.maxContentLength.has(root)) await this.apiRoot(apiRootUrl);
+    const max = this.maxContentLength.get(root) ?? DEFAULT_MAX_CONTENT_LENGTH;
+    const url = this.collectionUrl(apiRootUrl, collectionId, 'objects/');
     const statuses: Status[] = [];
+    const post = async (parts: readonly string[]): Promise<void> => {
+      try {
+        statuses.push(statusOf(await this.call('POST', url, `{"objects":[${parts.join(',')}]}`)));
+      } catch (err) {
+        if (!(err instanceof TaxiiHttpError && err.httpStatus === 413 && parts.length > 1)) throw err;
+        const half = parts.length >> 1;
+        await post(parts.slice(0, half));
+        await post(parts.slice(half));
+      }
+    };
     let parts: string[] = [];
     let size = ENVELOPE_OVERHEAD;
     const flush = async () => {
       if (parts.length === 0) return;
-      const body = `{"objects":[${parts.join(',')}]}`;
-      const res = await this.request('POST', this.collectionUrl(apiRootUrl, collectionId, 'objects/'), body);
-      statuses.push((await parseJson(res)) as Status);
+      const sending = parts;
       parts = [];
       size = ENVELOPE_OVERHEAD;
+      await post(sending);
     };
     for await (const o of objects) {
       const text = JSON.stringify(o);
       const bytes = Buffer.byteLength(text);
-      if (bytes + ENVELOPE_OVERHEAD > max)
+      if (bytes + ENVELOPE_OVERHEAD > max) {
+        if (options.onTooLarge) {
+          options.onTooLarge(o, bytes + ENVELOPE_OVERHEAD, max);
+          continue;
+        }
+        await flush();
         throw new EntenteError(
           'TOO_LARGE',
-          `object ${o.id} (${bytes} bytes) exceeds max_content_length ${max}`,
+          `object ${String(o.id)}: an envelope holding it alone is ${bytes + ENVELOPE_OVERHEAD} bytes, over the server's max_content_length of ${max}`,
         );
+      }
       const sep = parts.length > 0 ? 1 : 0;
       if (size + sep + bytes > max) await flush();
       size += (parts.length > 0 ? 1 : 0) + bytes;
@@ -314,23 +386,61 @@ export class TaxiiClient {
     return statuses;
   }
 
+  /**
+   * Every item, page after page: by `next` while the server gives one; otherwise by `added_after`. Then the next
+   * request starts one microsecond before the page's X-TAXII-Date-Added-Last (added_after is exclusive), so that
+   * the rest of a run of objects sharing that date_added is not skipped, and what the previous page already gave
+   * (by `keyOf`) is not repeated. A page that ends inside a run longer than itself is asked for again with a
+   * doubled limit. A server that pages without progress is an error, not an endless loop.
+   */
   private async *paginate<T>(
     fetchPage: (f: ClientFilter) => Promise<PageResult<T>>,
     filter: ClientFilter,
     paging: PagingOptions,
+    keyOf: (item: T) => string,
   ): AsyncGenerator<T> {
     let f: ClientFilter = filter;
+    let stalled = 0;
+    // added_after paging: items already given that the next page may repeat (those at its lower bound).
+    let repeatable = new Set<string>();
     for (;;) {
       const page = await fetchPage(f);
-      yield* page.items;
-      if (!page.more) return;
-      if (paging.by !== 'added_after' && page.next !== undefined) {
-        f = { ...filter, next: page.next };
-      } else if (page.dateAddedLast !== undefined && page.dateAddedLast !== f.addedAfter) {
-        f = { ...filter, next: undefined, addedAfter: page.dateAddedLast };
-      } else {
-        throw new EntenteError('UNAVAILABLE', 'the server says there is more but gives no way to page on');
+      let fresh = 0;
+      for (const item of page.items) {
+        const k = keyOf(item);
+        if (repeatable.has(k)) continue;
+        fresh++;
+        yield item;
       }
+      if (!page.more) return;
+      stalled = fresh > 0 ? 0 : stalled + 1;
+      if (paging.by !== 'added_after' && page.next !== undefined) {
+        if (page.next === f.next || stalled >= MAX_STALLED_PAGES)
+          throw new EntenteError(
+            'UNAVAILABLE',
+            'the server pages without progress (the same next, or empty pages)',
+          );
+        repeatable = new Set();
+        f = { ...filter, next: page.next };
+        continue;
+      }
+      const last = page.dateAddedLast === undefined ? undefined : microsBefore(page.dateAddedLast);
+      if (last === undefined)
+        throw new EntenteError('UNAVAILABLE', 'the server says there is more but gives no way to page on');
+      if (last !== f.addedAfter) {
+        repeatable = new Set(page.items.map(keyOf));
+        f = { ...filter, next: undefined, addedAfter: last };
+        continue;
+      }
+      // The whole page shares one date_added: only a larger page gets past it.
+      for (const item of page.items) repeatable.add(keyOf(item));
+      const asked = f.limit ?? page.items.length;
+      if (page.items.length < asked || asked * 2 > MAX_FALLBACK_LIMIT || stalled >= MAX_STALLED_PAGES)
+        throw new EntenteError(
+          'UNAVAILABLE',
+          `more than ${page.items.length} objects share the date_added ${page.dateAddedLast ?? ''} and the server gives no next: they cannot be paged by added_after`,
+        );
+      f = { ...f, limit: asked * 2 };
     }
   }
 
@@ -339,46 +449,85 @@ export class TaxiiClient {
   }
 
   private async json<T>(method: string, url: URL): Promise<T> {
-    return (await parseJson(await this.request(method, url))) as T;
+    return resourceOf(await this.call(method, url), 'a TAXII resource') as T;
   }
 
-  /** One request with retries, backoff and same-origin redirects; throws TaxiiHttpError on failure. */
-  async request(method: string, url: URL, body?: string): Promise<Response> {
+  /**
+   * One request, its body read, with retries (network errors, also while the body arrives; 429 and 502-504),
+   * backoff and same-origin redirects; throws TaxiiHttpError on an HTTP failure.
+   */
+  private async call(method: string, url: URL, body?: string): Promise<Fetched> {
     const retries = this.options.retries ?? 4;
     const backoff = this.options.backoffMs ?? 250;
     for (let attempt = 0; ; attempt++) {
-      let res: Response;
+      let got: Fetched;
       try {
-        res = await this.follow(method, url, body);
+        got = await this.fetchText(method, url, body);
       } catch (err) {
         if (err instanceof EntenteError || attempt >= retries) throw wrapNetworkError(err, url);
         await this.sleep(backoff * 2 ** attempt);
         continue;
       }
-      if (RETRYABLE.has(res.status) && attempt < retries) {
-        await res.body?.cancel();
-        const retryAfter = Number(res.headers.get('retry-after'));
-        const wait =
-          Number.isFinite(retryAfter) && retryAfter > 0
-            ? Math.min(retryAfter * 1000, 30_000)
-            : backoff * 2 ** attempt;
-        await this.sleep(wait);
+      if (RETRYABLE.has(got.status) && attempt < retries) {
+        const asked = retryAfterMs(got.headers.get('retry-after'));
+        const most = this.options.maxRetryAfterMs ?? 60_000;
+        if (asked !== undefined && asked > most)
+          throw new TaxiiHttpError(
+            got.status,
+            `${method} ${url.pathname}: HTTP ${got.status}, retry after ${Math.ceil(asked / 1000)} s (more than this client waits)`,
+            undefined,
+          );
+        await this.sleep(asked ?? backoff * 2 ** attempt);
         continue;
       }
-      if (res.status >= 400) throw await httpError(res, method, url);
-      return res;
+      if (got.status >= 400) throw httpError(got, method, url);
+      return got;
     }
   }
 
-  private async follow(method: string, start: URL, body: string | undefined): Promise<Response> {
+  /** One exchange (redirects followed), the body read within the timeout and the size limit. */
+  private async fetchText(method: string, url: URL, body: string | undefined): Promise<Fetched> {
+    const signal = AbortSignal.timeout(this.options.timeoutMs ?? 60_000);
+    const res = await this.follow(method, url, body, signal);
+    const limit = this.options.maxResponseBytes ?? 256 * 1024 * 1024;
+    const declared = Number(res.headers.get('content-length'));
+    if (Number.isFinite(declared) && declared > limit) {
+      await res.body?.cancel();
+      throw tooLarge(res.url || url.href, limit);
+    }
+    const chunks: Uint8Array[] = [];
+    let size = 0;
+    if (res.body)
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        size += chunk.length;
+        if (size > limit) {
+          await res.body.cancel().catch(() => undefined);
+          throw tooLarge(res.url || url.href, limit);
+        }
+        chunks.push(chunk);
+      }
+    return {
+      status: res.status,
+      headers: res.headers,
+      url: res.url || url.href,
+      text: Buffer.concat(chunks, size).toString('utf8'),
+    };
+  }
+
+  private async follow(
+    method: string,
+    start: URL,
+    body: string | undefined,
+    signal: AbortSignal,
+  ): Promise<Response> {
     let url = start;
     for (let hops = 0; ; hops++) {
       const res = await this.fetchImpl(url, {
         method,
         redirect: 'manual',
-        headers: this.headers(body !== undefined),
+        headers: this.headers(url, body !== undefined),
         ...(body !== undefined ? { body } : {}),
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 60_000),
+        signal,
       });
       if (res.status < 300 || res.status >= 400 || res.status === 304) return res;
       const location = res.headers.get('location');
@@ -393,14 +542,21 @@ export class TaxiiClient {
         );
       if (hops >= MAX_REDIRECTS)
         throw new EntenteError('UNAVAILABLE', `too many redirects from ${start.href}`);
+      // 303 See Other: the answer is fetched with GET (RFC 9110 §15.4.4), not by sending the body again.
+      if (res.status === 303) {
+        method = 'GET';
+        body = undefined;
+      }
       url = target;
     }
   }
 
-  private headers(withBody: boolean): Record<string, string> {
+  private headers(url: URL, withBody: boolean): Record<string, string> {
     const h: Record<string, string> = { accept: TAXII_MEDIA_TYPE };
     if (withBody) h['content-type'] = TAXII_MEDIA_TYPE;
     if (this.options.userAgent) h['user-agent'] = this.options.userAgent;
+    const origins = this.options.credentialOrigins;
+    if (origins !== undefined && !origins.includes(url.origin)) return h;
     const c = this.options.credentials;
     if (c && 'token' in c) h.authorization = `Bearer ${c.token}`;
     else if (c) h.authorization = `Basic ${Buffer.from(`${c.username}:${c.password}`).toString('base64')}`;
@@ -408,13 +564,43 @@ export class TaxiiClient {
   }
 }
 
-async function envelopePage(res: Response): Promise<PageResult<StixJson>> {
-  const body = (await parseJson(res)) as Envelope;
-  return pageOf(res, body, body.objects ?? []);
+/** Identity of an object in a page (its id and version), for the added_after fallback. */
+const objectKey = (o: StixJson): string => {
+  const x = o as { id?: unknown; modified?: unknown; created?: unknown };
+  const version = typeof x.modified === 'string' ? x.modified : typeof x.created === 'string' ? x.created : '';
+  return `${typeof x.id === 'string' ? x.id : ''}\u0000${version}`;
+};
+const manifestKey = (r: ManifestRecord): string => `${r.id}\u0000${r.version ?? ''}\u0000${r.date_added}`;
+
+/** One microsecond before a TAXII timestamp, as a timestamp (microsecond precision); undefined if not one. */
+export function microsBefore(timestamp: string): string | undefined {
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?Z$/i.exec(timestamp);
+  if (!m) return undefined;
+  const seconds = Date.parse(`${m[1]!}Z`);
+  if (Number.isNaN(seconds)) return undefined;
+  const micros = seconds * 1000 + Math.floor(Number(`0.${m[2] ?? '0'}`) * 1e6 + 1e-6) - 1;
+  const ms = Math.floor(micros / 1000);
+  return `${new Date(ms).toISOString().slice(0, -1)}${String(micros - ms * 1000).padStart(3, '0')}Z`;
+}
+
+/** Retry-After (RFC 9110 §10.2.3) in ms: delay-seconds or an HTTP-date; undefined when absent or unreadable. */
+function retryAfterMs(value: string | null): number | undefined {
+  if (value === null || value.trim() === '') return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim()) * 1000;
+  const at = Date.parse(value);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - Date.now());
+}
+
+const tooLarge = (url: string, limit: number): EntenteError =>
+  new EntenteError('TOO_LARGE', `the response from ${url} is larger than ${limit} bytes (maxResponseBytes)`);
+
+function envelopePage(res: Fetched): PageResult<StixJson> {
+  const body = resourceOf(res, 'an envelope') as Envelope;
+  return pageOf(res, body, listOf(res, body.objects, 'objects'));
 }
 
 function pageOf<T>(
-  res: Response,
+  res: Fetched,
   body: { more?: boolean; next?: string },
   items: readonly T[],
 ): PageResult<T> {
@@ -427,20 +613,48 @@ function pageOf<T>(
   };
 }
 
-async function parseJson(res: Response): Promise<unknown> {
-  const text = await res.text();
-  if (text === '') return {};
+/** A JSON media type (TAXII's, STIX's or plain JSON): anything else (an HTML error page…) is not a TAXII answer. */
+const JSON_TYPE = /^application\/(?:taxii\+json|stix\+json|json)\s*(?:;|$)/i;
+
+/** The body of a successful response as a JSON object (a TAXII resource), or a clear error. */
+function resourceOf(res: Fetched, what: string): Record<string, unknown> {
+  const type = res.headers.get('content-type') ?? '';
+  if (!JSON_TYPE.test(type))
+    throw new EntenteError(
+      'UNAVAILABLE',
+      `expected ${what} from ${res.url}, got ${type === '' ? 'no content type' : JSON.stringify(type.slice(0, 80))}`,
+    );
+  let parsed: unknown;
   try {
-    return JSON.parse(text);
+    parsed = JSON.parse(res.text);
   } catch {
     throw new EntenteError('UNAVAILABLE', `the server sent invalid JSON (${res.status} from ${res.url})`);
   }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+    throw new EntenteError('UNAVAILABLE', `expected ${what} (a JSON object) from ${res.url}`);
+  return parsed as Record<string, unknown>;
 }
 
-async function httpError(res: Response, method: string, url: URL): Promise<TaxiiHttpError> {
+/** A list member of a resource: absent is empty, anything but a list an error. */
+function listOf<T>(res: Fetched, v: unknown, name: string): readonly T[] {
+  if (v === undefined) return [];
+  if (!Array.isArray(v))
+    throw new EntenteError('UNAVAILABLE', `"${name}" is not a list in the answer from ${res.url}`);
+  return v as T[];
+}
+
+/** A status resource, as far as the client relies on it. */
+function statusOf(res: Fetched): Status {
+  const s = resourceOf(res, 'a status resource');
+  if (typeof s.id !== 'string' || typeof s.status !== 'string')
+    throw new EntenteError('UNAVAILABLE', `expected a status resource (with id and status) from ${res.url}`);
+  return s as unknown as Status;
+}
+
+function httpError(res: Fetched, method: string, url: URL): TaxiiHttpError {
   let resource: ErrorResource | undefined;
   try {
-    const parsed = JSON.parse(await res.text()) as unknown;
+    const parsed = JSON.parse(res.text) as unknown;
     if (parsed && typeof parsed === 'object' && typeof (parsed as ErrorResource).title === 'string')
       resource = parsed as ErrorResource;
   } catch {
@@ -448,7 +662,7 @@ async function httpError(res: Response, method: string, url: URL): Promise<Taxii
   }
   const what = resource
     ? `${resource.title}${resource.description ? `: ${resource.description}` : ''}`
-    : res.statusText;
+    : (STATUS_TEXT[res.status] ?? '');
   return new TaxiiHttpError(res.status, `${method} ${url.pathname}: HTTP ${res.status} ${what}`, resource);
 }
 
