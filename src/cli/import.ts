@@ -43,22 +43,30 @@ export async function importFile(
     group?: string | undefined;
   },
 ): Promise<{ report: ImportReport; seconds: number; collection: { id: string; alias: string | null } }> {
-  const collection = await node.services.collections.ensure(flags.collection);
+  const created = !(await node.services.collections.exists(flags.collection));
   const sharingGroupId =
     flags.group === undefined ? undefined : (await node.services.sharing.group(flags.group)).id;
+  const collection = await node.services.collections.ensure(flags.collection);
   const input = openInput(file);
   const bar = new ProgressBar(input.size, flags.progress ?? process.stderr.isTTY === true);
   const started = performance.now();
-  const report = await node.services.ingest.importStream(input.stream, {
-    collectionId: collection.id,
-    atomic: flags.atomic,
-    // Parse and validate on a worker thread while the main thread writes, when the cores allow: below a few MiB
-    // starting the worker costs more than the overlap saves (docs/benchmarks.md).
-    parallel: parallelImport(input.size, availableParallelism()),
-    sharingGroupId,
-    onProgress: (p) => bar.update(p.objects, p.bytes),
-  });
-  bar.done();
+  let report: ImportReport | undefined;
+  try {
+    report = await node.services.ingest.importStream(input.stream, {
+      collectionId: collection.id,
+      atomic: flags.atomic,
+      // Parse and validate on a worker thread while the main thread writes, when the cores allow: below a few MiB
+      // starting the worker costs more than the overlap saves (docs/benchmarks.md).
+      parallel: parallelImport(input.size, availableParallelism()),
+      sharingGroupId,
+      onProgress: (p) => bar.update(p.objects, p.bytes),
+    });
+  } finally {
+    bar.done();
+    // An import that stored nothing (or failed) into a collection it created leaves no empty collection behind.
+    if (created && (report === undefined || (report.added === 0 && report.duplicates === 0)))
+      await node.services.collections.removeIfUnused(collection).catch(() => false);
+  }
   return { report, seconds: (performance.now() - started) / 1000, collection };
 }
 

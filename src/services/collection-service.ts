@@ -35,6 +35,16 @@ export class CollectionService {
     return c;
   }
 
+  /** Whether a collection with this id or alias exists. */
+  async exists(idOrAlias: string): Promise<boolean> {
+    return (await this.storage.collections.get(idOrAlias)) !== undefined;
+  }
+
+  /** Removes `c` if nothing has used it since it was created (an import that stored nothing); whether it did. */
+  removeIfUnused(c: Collection): Promise<boolean> {
+    return this.storage.collections.removeIfUnused(c.id, c.createdAt);
+  }
+
   /** The collection with this id or alias; an unknown alias creates it (id: `collectionIdOf`). */
   async ensure(idOrAlias: string, title?: string, description?: string): Promise<Collection> {
     const existing = await this.storage.collections.get(idOrAlias);

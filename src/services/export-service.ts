@@ -39,18 +39,16 @@ export class ExportService {
     private readonly audit?: AuditService,
   ) {}
 
-  /** The bundle's text, piece by piece. */
+  /** The bundle's text, piece by piece. With nothing to export, a bundle without `objects` (lists are never empty). */
   async *exportBundle(q: ExportQuery, bundleId = `bundle--${randomUUID()}`): AsyncGenerator<string> {
-    yield `{"type":"bundle","id":"${bundleId}","objects":[`;
-    let first = true;
+    yield `{"type":"bundle","id":"${bundleId}"`;
     let count = 0;
     const visibility = await this.visibility(q);
     for await (const body of this.bodies(q, visibility)) {
-      yield first ? `\n${body}` : `,\n${body}`;
-      first = false;
+      yield count === 0 ? `,"objects":[\n${body}` : `,\n${body}`;
       count++;
     }
-    yield '\n]}\n';
+    yield count === 0 ? '}\n' : '\n]}\n';
     // Ids and counts only: never a body (docs/sharing.md, audit log).
     await this.audit?.record(q.actor ?? q.as ?? LOCAL_OPERATOR, 'export', {
       collectionId: q.collectionId,

@@ -49,6 +49,32 @@ export class CollectionRepository {
     if (!stored) throw new Error(`collection ${c.id} vanished after insert`);
     return stored;
   }
+
+  /**
+   * Removes a collection that holds nothing (no entry, no permission, no sharing default) and was created at
+   * `createdAt`, e.g. by an import that then stored nothing; whether it did. A collection anyone has since used is
+   * left alone.
+   */
+  async removeIfUnused(id: string, createdAt: string): Promise<boolean> {
+    const r = await this.db
+      .deleteFrom('collections')
+      .where('id', '=', id)
+      .where('created_at', '=', createdAt)
+      .where((eb) =>
+        eb.and([
+          eb.not(
+            eb.exists(eb.selectFrom('collection_entries').select('seq').where('collection_id', '=', id)),
+          ),
+          eb.not(
+            eb.exists(
+              eb.selectFrom('collection_permissions').select('principal_id').where('collection_id', '=', id),
+            ),
+          ),
+        ]),
+      )
+      .executeTakeFirst();
+    return Number(r.numDeletedRows) > 0;
+  }
 }
 
 function present(r: Omit<Database['collections'], 'default_rank'>): Collection {

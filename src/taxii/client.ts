@@ -567,7 +567,8 @@ export class TaxiiClient {
 /** Identity of an object in a page (its id and version), for the added_after fallback. */
 const objectKey = (o: StixJson): string => {
   const x = o as { id?: unknown; modified?: unknown; created?: unknown };
-  const version = typeof x.modified === 'string' ? x.modified : typeof x.created === 'string' ? x.created : '';
+  const version =
+    typeof x.modified === 'string' ? x.modified : typeof x.created === 'string' ? x.created : '';
   return `${typeof x.id === 'string' ? x.id : ''}\u0000${version}`;
 };
 const manifestKey = (r: ManifestRecord): string => `${r.id}\u0000${r.version ?? ''}\u0000${r.date_added}`;

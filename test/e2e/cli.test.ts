@@ -83,6 +83,39 @@ describe('entente CLI', () => {
     expect(code).toBe(0);
   });
 
+  it('an import that stores nothing leaves no new empty collection behind', () => {
+    const bad = join(dir, 'bad.json');
+    writeFileSync(
+      bad,
+      JSON.stringify({
+        type: 'bundle',
+        id: 'bundle--00000000-0000-4000-8000-000000000009',
+        objects: [{ type: 'malware', id: 'malware--nope' }],
+      }),
+    );
+    const r = entente(['--db', db, 'import', bad, '-c', 'never-filled', '--atomic']);
+    expect(r.code).toBe(1);
+    const stats = JSON.parse(entente(['--db', db, 'stats', '--json']).stdout) as {
+      collections: { alias: string }[];
+    };
+    expect(stats.collections.map((c) => c.alias)).not.toContain('never-filled');
+    // An existing collection is kept, whatever the import does.
+    expect(entente(['--db', db, 'import', bad, '-c', 'attack']).code).toBe(1);
+    const after = JSON.parse(entente(['--db', db, 'stats', '--json']).stdout) as {
+      collections: { alias: string }[];
+    };
+    expect(after.collections.map((c) => c.alias)).toContain('attack');
+  });
+
+  it('an export with nothing selected is a bundle without objects (valid STIX: lists are never empty)', () => {
+    const out = join(dir, 'none.json');
+    expect(entente(['--db', db, 'export', '-c', 'attack', '-t', 'no-such-type', '--out', out]).code).toBe(0);
+    const bundle = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+    expect(bundle.type).toBe('bundle');
+    expect(bundle.objects).toBeUndefined();
+    expect(entente(['validate', out]).code).toBe(0);
+  });
+
   it('imports from stdin', () => {
     const b = JSON.stringify({
       type: 'bundle',

@@ -186,8 +186,8 @@ describe('TAXII client', () => {
       return taxii({ id: `s${posted.length}`, status: 'pending', total_count: n }, {}, 202);
     });
     const c = new TaxiiClient({ fetch: server.fetch, ...noSleep });
-    const small = Array.from({ length: 6 }, (_, n) => ({ id: `x--${n}`, name: 'y'.repeat(50) }));
-    const huge = { id: 'x--huge', name: 'z'.repeat(5000) };
+    const small = Array.from({ length: 6 }, (_, n) => ({ type: 'x', id: `x--${n}`, name: 'y'.repeat(50) }));
+    const huge = { type: 'x', id: 'x--huge', name: 'z'.repeat(5000) };
     const skipped: string[] = [];
     const statuses = await c.addObjects(ROOT, 'c1', [...small.slice(0, 3), huge, ...small.slice(3)], {
       onTooLarge: (o) => skipped.push(String(o.id)),
@@ -209,7 +209,7 @@ describe('TAXII client', () => {
           : taxii({ id: 's1', status: 'complete', total_count: 1 }),
     );
     const c = new TaxiiClient({ fetch: server.fetch, ...noSleep });
-    const [st] = await c.addObjects(ROOT, 'c1', [{ id: 'x--1' }]);
+    const [st] = await c.addObjects(ROOT, 'c1', [{ type: 'x', id: 'x--1' }]);
     expect(st?.id).toBe('s1');
     expect(server.requests.at(-1)).toMatchObject({ method: 'GET' });
     expect(server.requests.at(-1)?.body).toBeUndefined();

@@ -74,6 +74,9 @@ type State =
   | 'after-elem' // expecting ',' or ']'
   | 'done';
 
+/** How far past `maxObjectBytes` an over-large element is skipped to find the next one (×; 1 GiB by default). */
+const SKIP_FACTOR = 64;
+
 const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 export class BundleScanner {
@@ -343,7 +346,13 @@ export class BundleScanner {
           this.captureStart,
         );
       }
-      // Too large: stop keeping bytes but keep scanning to find the element's end.
+      // Too large: stop keeping bytes but keep scanning to find the element's end — up to a point: an element
+      // that goes on and on (endless input) ends the document instead of the scan running forever.
+      if (this.pieceBytes > SKIP_FACTOR * this.limits.maxObjectBytes)
+        throw new ScanError(
+          `an element of over ${SKIP_FACTOR * this.limits.maxObjectBytes} bytes in "objects": giving up on the document`,
+          this.captureStart,
+        );
       this.overLimit = true;
       this.pieces = [];
       return;

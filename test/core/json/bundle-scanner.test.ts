@@ -106,6 +106,15 @@ describe('bundle scanner', () => {
     }
   });
 
+  it('gives up on the document when an over-large element goes on past 64 times the limit (endless input)', () => {
+    const s = new BundleScanner({ maxObjectBytes: 100 });
+    s.push(enc.encode('{"objects":[{"a":"'));
+    const filler = enc.encode('x'.repeat(1000));
+    expect(() => {
+      for (let i = 0; i < 10; i++) s.push(filler);
+    }).toThrow(/over 6400 bytes .*giving up/);
+  });
+
   it('ignores a UTF-8 byte order mark before the document', () => {
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode('{"objects":[{"a":1}]}')]);
     const s = new BundleScanner();
