@@ -89,8 +89,9 @@ export class TaxiiHttpError extends EntenteError {
 }
 
 const RETRYABLE = new Set([429, 502, 503, 504]);
-/** A page in a row with nothing new (or an unchanged `next`) before paging is given up as a loop. */
+/** Pages in a row with nothing new before paging is given up as a loop: by added_after, and by next. */
 const MAX_STALLED_PAGES = 3;
+const MAX_EMPTY_NEXT_PAGES = 100;
 /** The page size the added_after fallback may grow to, to get past many objects sharing one date_added. */
 const MAX_FALLBACK_LIMIT = 100_000;
 /** When an API root does not say its max_content_length (it must): POSTs of at most this many bytes. */
@@ -415,7 +416,7 @@ export class TaxiiClient {
       if (!page.more) return;
       stalled = fresh > 0 ? 0 : stalled + 1;
       if (paging.by !== 'added_after' && page.next !== undefined) {
-        if (page.next === f.next || stalled >= MAX_STALLED_PAGES)
+        if (page.next === f.next || stalled >= MAX_EMPTY_NEXT_PAGES)
           throw new EntenteError(
             'UNAVAILABLE',
             'the server pages without progress (the same next, or empty pages)',
