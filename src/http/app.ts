@@ -28,7 +28,7 @@ export function buildHttpApp(services: Services, options: HttpOptions): FastifyI
     requestTimeout: 120_000,
     genReqId: () => crypto.randomUUID(),
     // A STIX id in a path (`objects/{id}/`) may be 288 characters long (a 250-character type, `--`, a UUID).
-    maxParamLength: 512,
+    routerOptions: { maxParamLength: 512 },
     // Errors Fastify raises before routing (a malformed URL, an over-long path parameter) and those Node's parser
     // raises before a request exists (headers too large, a malformed request): through the same mapper, so that
     // /taxii2/ answers with a TAXII error resource there too.

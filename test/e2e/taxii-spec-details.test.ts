@@ -122,6 +122,23 @@ for (const target of testDatabases) {
       expect((JSON.parse(r.body) as { http_status: string }).http_status).toBe('431');
     });
 
+    it('an object with a long id (a 240-character custom type) is served at objects/{id}/', async () => {
+      const type = `x-${'a'.repeat(238)}`;
+      const obj = {
+        type,
+        spec_version: '2.1',
+        id: `${type}--6ba7b810-9dad-41d1-80b4-00c04fd430c8`,
+        created: '2021-03-02T00:00:00.000Z',
+        modified: '2021-03-02T00:00:00.000Z',
+        name: 'long',
+      };
+      expect((await post(JSON.stringify({ objects: [obj] }))).status).toBe(202);
+      await s.node.taxii.drain();
+      const r = await fetch(`${s.root}collections/${collection}/objects/${obj.id}/`, { headers: headers() });
+      expect(r.status, await r.clone().text()).toBe(200);
+      expect(((await r.json()) as { objects: { id: string }[] }).objects[0]?.id).toBe(obj.id);
+    });
+
     it('objects/{id}/ with a version that is not there (or was deleted) is 404 (§5.7); paging past the end is not', async () => {
       const id = malware(2).id;
       expect(
