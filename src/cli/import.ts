@@ -51,6 +51,19 @@ export async function importFile(
   const bar = new ProgressBar(input.size, flags.progress ?? process.stderr.isTTY === true);
   const started = performance.now();
   let report: ImportReport | undefined;
+  let stored = 0;
+  // Ctrl-C: what is committed stays (each batch is a transaction; an --atomic import keeps nothing). Say so, then
+  // stop as an interrupted command does.
+  const interrupted = (): void => {
+    bar.done();
+    process.stderr.write(
+      flags.atomic
+        ? '\ninterrupted: nothing stored (--atomic)\n'
+        : `\ninterrupted: the first ${fmt(stored)} objects of the bundle are stored (or were refused); import the file again for the rest (what is stored stays unchanged)\n`,
+    );
+    process.exit(130);
+  };
+  process.once('SIGINT', interrupted);
   try {
     report = await node.services.ingest.importStream(input.stream, {
       collectionId: collection.id,
@@ -59,9 +72,13 @@ export async function importFile(
       // starting the worker costs more than the overlap saves (docs/benchmarks.md).
       parallel: parallelImport(input.size, availableParallelism()),
       sharingGroupId,
-      onProgress: (p) => bar.update(p.objects, p.bytes),
+      onProgress: (p) => {
+        stored = p.objects;
+        bar.update(p.objects, p.bytes);
+      },
     });
   } finally {
+    process.removeListener('SIGINT', interrupted);
     bar.done();
     // An import that stored nothing (or failed) into a collection it created leaves no empty collection behind.
     if (created && (report === undefined || (report.added === 0 && report.duplicates === 0)))

@@ -116,6 +116,48 @@ describe('entente CLI', () => {
     expect(entente(['validate', out]).code).toBe(0);
   });
 
+  it('Ctrl-C during an import says what is stored, and importing again completes it', async () => {
+    const idb = `sqlite:${join(tmp(), 'i.db')}`;
+    const objects = Array.from({ length: 3000 }, (_, n) =>
+      JSON.stringify({
+        type: 'malware',
+        spec_version: '2.1',
+        id: `malware--00000000-0000-4000-8000-${String(n).padStart(12, '0')}`,
+        created: '2021-03-02T00:00:00.000Z',
+        modified: '2021-03-02T00:00:00.000Z',
+        name: `m${n}`,
+        is_family: true,
+      }),
+    );
+    const child = spawn(process.execPath, [bin, '--db', idb, 'import', '-', '-c', 'ctrlc'], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    child.stdin.write(`{"type":"bundle","objects":[${objects.slice(0, 2500).join(',')},`);
+    // Wait until a batch has been stored (the database file holds it), then interrupt.
+    for (let i = 0; i < 100; i++) {
+      const n = JSON.parse(entente(['--db', idb, 'stats', '--json']).stdout || '{"objects":0}') as {
+        objects: number;
+      };
+      if (n.objects >= 1000) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/interrupted: the first [\d,]+ objects of the bundle are stored/);
+    const bundle = join(tmp(), 'all.json');
+    writeFileSync(bundle, `{"type":"bundle","objects":[${objects.join(',')}]}`);
+    const again = JSON.parse(entente(['--db', idb, 'import', bundle, '-c', 'ctrlc', '--json']).stdout) as {
+      added: number;
+      duplicates: number;
+    };
+    expect(again.added + again.duplicates).toBe(3000);
+    expect(again.duplicates).toBeGreaterThanOrEqual(1000);
+    expect(JSON.parse(entente(['--db', idb, 'stats', '--json']).stdout).objects).toBe(3000);
+  });
+
   it('imports from stdin', () => {
     const b = JSON.stringify({
       type: 'bundle',
