@@ -99,7 +99,9 @@ for (const target of testDatabases) {
           as: p,
         }))
           text += chunk;
-        const exported = (JSON.parse(text) as { objects: { id: string }[] }).objects.map((o) => o.id);
+        const exported = ((JSON.parse(text) as { objects?: { id: string }[] }).objects ?? []).map(
+          (o) => o.id,
+        );
         const stats = await services.stats.stats(p);
         return { page, taxii, versions, exported, text, stats };
       };
