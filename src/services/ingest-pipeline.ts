@@ -8,6 +8,7 @@ import { Worker } from 'node:worker_threads';
 import { accessOf } from '../core/access/facts.js';
 import type { Problem } from '../core/errors.js';
 import { ScanError, decodeUtf8, type ScannerLimits } from '../core/json/bundle-scanner.js';
+import { duplicateMember } from '../core/json/duplicate-keys.js';
 import { scanStreamChunks } from '../core/json/scan-stream.js';
 import {
   isScoType,
@@ -113,7 +114,7 @@ export async function* prepareFrames(
           });
           continue;
         }
-        const prepared = prepareVersion(event.bytes, path, event.offset, validateOptions);
+        const prepared = prepareVersion(event.bytes, path, event.offset, validateOptions, event.members);
         for (const p of prepared.problems) {
           if (p.severity === 'warning') frame.warnings++;
           frame.problems.push(p);
@@ -153,6 +154,8 @@ export function parseAndValidate(
   path: string,
   offset: number,
   options: ValidateOptions,
+  /** How many member names the scanner counted in `bytes` (`ScanEvent.members`), when known. */
+  names?: number,
 ): { text: string; value?: StixObject; problems: Problem[] } {
   let text: string;
   let value: unknown;
@@ -175,6 +178,17 @@ export function parseAndValidate(
     ...p,
     path: path + p.path.replace(/^\$/, ''),
   }));
+  // A member name twice in one object: JavaScript keeps the last value, other parsers the first.
+  const duplicate = duplicateMember(text, value, names);
+  if (duplicate !== undefined)
+    problems.push({
+      path: path + duplicate.slice(1),
+      objectId: typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined,
+      message:
+        'this member name appears twice in one object: refused, since parsers disagree on which value counts (I-JSON, RFC 7493 §2.3)',
+      severity: 'error',
+      rule: 'duplicate-member',
+    });
   // JSON can escape half a UTF-16 surrogate pair (`"\ud800"`), which is no Unicode text: refused, and never
   // stored (its canonical form, used to compare versions, does not exist). Looked for only where the text has
   // such an escape.
@@ -246,8 +260,9 @@ export function prepareVersion(
   path: string,
   offset: number,
   options: ValidateOptions,
+  names?: number,
 ): { version?: NewVersion; problems: Problem[] } {
-  const parsed = parseAndValidate(bytes, path, offset, options);
+  const parsed = parseAndValidate(bytes, path, offset, options, names);
   if (parsed.value === undefined) return { problems: parsed.problems };
   const { text, value, problems } = parsed;
   const obj = value as StixObject & {
@@ -398,6 +413,8 @@ export interface ObjectToPrepare {
   readonly index: number;
   /** Its byte offset in the document. */
   readonly offset: number;
+  /** Member names the scanner counted in it (`ScanEvent.members`), when known. */
+  readonly members?: number | undefined;
 }
 
 /** `workerData` of an ingest worker that prepares already-split objects instead of running `prepareFrames`. */
@@ -413,6 +430,8 @@ export type ToObjectWorker = {
   lengths: Uint32Array;
   indexes: Uint32Array;
   offsets: Float64Array;
+  /** `ObjectToPrepare.members`, -1 for unknown. */
+  members: Int32Array;
 };
 /** What the object worker answers for one object: `PreparedObject` without the body (the caller has its bytes). */
 export interface PreparedWithoutBody {
@@ -454,6 +473,7 @@ export class ObjectPreparer {
     const lengths = new Uint32Array(objects.length);
     const indexes = new Uint32Array(objects.length);
     const offsets = new Float64Array(objects.length);
+    const members = new Int32Array(objects.length);
     let at = 0;
     objects.forEach((o, k) => {
       data.set(o.bytes, at);
@@ -461,9 +481,10 @@ export class ObjectPreparer {
       lengths[k] = o.bytes.length;
       indexes[k] = o.index;
       offsets[k] = o.offset;
+      members[k] = o.members ?? -1;
     });
     const id = this.nextId++;
-    const message: ToObjectWorker = { type: 'prepare', id, data, lengths, indexes, offsets };
+    const message: ToObjectWorker = { type: 'prepare', id, data, lengths, indexes, offsets, members };
     return new Promise<PreparedObject[]>((resolve, reject) => {
       const withBodies = (results: PreparedWithoutBody[]): void =>
         resolve(
@@ -477,7 +498,13 @@ export class ObjectPreparer {
       if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
       this.idleTimer = undefined;
       worker.ref(); // work outstanding: keep the process alive until it is answered
-      worker.postMessage(message, [data.buffer, lengths.buffer, indexes.buffer, offsets.buffer]);
+      worker.postMessage(message, [
+        data.buffer,
+        lengths.buffer,
+        indexes.buffer,
+        offsets.buffer,
+        members.buffer,
+      ]);
     });
   }
 
@@ -547,6 +574,7 @@ export function prepareObjectBatch(m: ToObjectWorker, options: ValidateOptions):
       path,
       m.offsets[k]!,
       options,
+      m.members[k]! >= 0 ? m.members[k] : undefined,
     );
     at += length;
     if (version === undefined) results[k] = { problems };

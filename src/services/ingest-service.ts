@@ -104,8 +104,13 @@ export class IngestService {
   }
 
   /** Parses, validates and prepares one object (for callers that batch by themselves, e.g. TAXII POST). */
-  prepare(bytes: Uint8Array, path: string, offset: number): { version?: NewVersion; problems: Problem[] } {
-    return prepareVersion(bytes, path, offset, this.validateOptions);
+  prepare(
+    bytes: Uint8Array,
+    path: string,
+    offset: number,
+    names?: number,
+  ): { version?: NewVersion; problems: Problem[] } {
+    return prepareVersion(bytes, path, offset, this.validateOptions, names);
   }
 
   private readonly validateOptions = nodeValidateOptions();

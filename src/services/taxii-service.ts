@@ -130,6 +130,8 @@ interface PendingObject {
   readonly index: number;
   readonly offset: number;
   readonly bytes: Uint8Array | undefined;
+  /** Member names the scanner counted (`ScanEvent.members`). */
+  readonly members?: number | undefined;
   /** Set for elements the scanner already refused (too large, too deep, not an object). */
   readonly refused?: string;
 }
@@ -883,7 +885,7 @@ export class TaxiiService implements TaxiiBackend {
     const at: number[] = [];
     part.forEach((o, i) => {
       if (o.refused !== undefined || o.bytes === undefined) return;
-      todo.push({ bytes: o.bytes, index: o.index, offset: o.offset });
+      todo.push({ bytes: o.bytes, index: o.index, offset: o.offset, members: o.members });
       at.push(i);
     });
     let results: PreparedObject[] | undefined;
@@ -897,7 +899,7 @@ export class TaxiiService implements TaxiiBackend {
     results ??= todo.map((t) => {
       const path = `$.objects[${t.index}]`;
       try {
-        return this.ingest.prepare(t.bytes, path, t.offset);
+        return this.ingest.prepare(t.bytes, path, t.offset, t.members);
       } catch (err) {
         // A validator bug must not leave the rest of the POST pending: this object fails, the others go on.
         this.onBackgroundError(err, { statusId, index: t.index });
@@ -950,7 +952,8 @@ async function readEnvelope(
   const objects: PendingObject[] = [];
   try {
     for await (const ev of scanStream(body)) {
-      if (ev.kind === 'object') objects.push({ index: ev.index, offset: ev.offset, bytes: ev.bytes });
+      if (ev.kind === 'object')
+        objects.push({ index: ev.index, offset: ev.offset, bytes: ev.bytes, members: ev.members });
       else if (ev.kind === 'rejected')
         objects.push({ index: ev.index, offset: ev.offset, bytes: undefined, refused: ev.message });
       else continue;

@@ -59,7 +59,7 @@ export async function validateStream(
         add({ path, message: event.message, severity: 'error', rule: event.rule });
         continue;
       }
-      const result = parseAndValidate(event.bytes, path, event.offset, options);
+      const result = parseAndValidate(event.bytes, path, event.offset, options, event.members);
       result.problems.forEach(add);
       if (result.value === undefined) continue;
       const obj = result.value;

@@ -128,3 +128,20 @@ describe('an element that is not valid JSON', () => {
     expect(p.path).toBe('$.objects[0]');
   });
 });
+
+describe('a member name twice in one object', () => {
+  it('is an error at its path (parsers disagree on which value counts), and the object is not valid', async () => {
+    const obj = JSON.stringify(malware('2021-03-02T00:00:00.000Z', 'a')).replace(
+      '"name":"m"',
+      '"object_marking_refs":["marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed"],"name":"m","object_marking_refs":["marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9"]',
+    );
+    const r = await validateStream(
+      once(`{"type":"bundle","id":"bundle--00000000-0000-4000-8000-000000000006","objects":[${obj}]}`),
+      nodeValidateOptions(),
+    );
+    const p = r.problems.find((x) => x.rule === 'duplicate-member');
+    expect(p).toMatchObject({ path: '$.objects[0].object_marking_refs', severity: 'error' });
+    expect(p?.objectId).toBe('malware--00000000-0000-4000-8000-000000000001');
+    expect(r.valid).toBe(0);
+  });
+});

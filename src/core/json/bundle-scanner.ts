@@ -37,7 +37,18 @@ export const DEFAULT_SCANNER_LIMITS: ScannerLimits = {
 
 export type ScanEvent =
   /** One complete element of `objects`, exactly as it appeared. `index` counts elements from 0. */
-  | { readonly kind: 'object'; readonly index: number; readonly offset: number; readonly bytes: Uint8Array }
+  | {
+      readonly kind: 'object';
+      readonly index: number;
+      readonly offset: number;
+      readonly bytes: Uint8Array;
+      /**
+       * How many member names the element's text has (strings followed by `:`, at any depth), to be compared with
+       * what its parse holds (a repeated name is merged by `JSON.parse`); undefined when a name's colon was in the
+       * next chunk.
+       */
+      readonly members: number | undefined;
+    }
   /** An element that was skipped because it broke a limit; the scan goes on with the next element. */
   | {
       readonly kind: 'rejected';
@@ -98,6 +109,9 @@ export class BundleScanner {
   private elementIndex = 0;
   private seenObjects = false;
   private isScalarCapture = false;
+  /** Member names in the element being captured, and whether every one was seen with its colon. */
+  private members = 0;
+  private membersKnown = true;
 
   constructor(limits: Partial<ScannerLimits> = {}) {
     this.limits = { ...DEFAULT_SCANNER_LIMITS, ...limits };
@@ -145,6 +159,13 @@ export class BundleScanner {
           i = q + 1;
           if (odd) continue; // an escaped quote: still inside the string
           this.inString = false;
+          if (state === 'elem') {
+            // A member name is a string followed (after any whitespace) by a colon.
+            let k = i;
+            while (k < n && isWs(chunk[k]!)) k++;
+            if (k === n) this.membersKnown = false;
+            else if (chunk[k] === COLON) this.members++;
+          }
           if (state === 'key' || (this.isScalarCapture && this.depth === 0)) {
             // A key or a top-level string value ends with its closing quote.
             events.push(...this.finishCapture(chunk, chunkCaptureStart, i));
@@ -330,6 +351,8 @@ export class BundleScanner {
     this.escaped = false;
     this.overLimit = false;
     this.isScalarCapture = scalar;
+    this.members = 0;
+    this.membersKnown = true;
   }
 
   private limitFor(): number {
@@ -422,7 +445,9 @@ export class BundleScanner {
         },
       ];
     }
-    return [{ kind: 'object', index, offset, bytes: owned }];
+    return [
+      { kind: 'object', index, offset, bytes: owned, members: this.membersKnown ? this.members : undefined },
+    ];
   }
 }
 
