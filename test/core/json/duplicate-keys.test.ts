@@ -53,7 +53,7 @@ describe('duplicate member names', () => {
       array: fc
         .array(tie('value') as fc.Arbitrary<string>, { maxLength: 3 })
         .map((xs) => `[${xs.join(',')}]`),
-    })).object as fc.Arbitrary<string>;
+    })).object;
     fc.assert(
       fc.property(obj, (text) => {
         const hasDuplicate = referenceHasDuplicate(JSON.parse(text) as unknown, text);
