@@ -91,10 +91,22 @@ export async function* prepareFrames(
     frame = emptyFrame();
     return f;
   };
+  // For the bundle's own rules (§8.1), said as warnings: the objects are what an import is about.
+  let isBundle = false;
+  let hasId = false;
+  let hasObjects = false;
+  let elements = 0;
   try {
-    for await (const events of scanStreamChunks(source, options.limits, (n) => (frame.bytes += n)))
+    for await (const events of scanStreamChunks(
+      source,
+      options.limits,
+      (n) => (frame.bytes += n),
+      (seen) => (hasObjects = seen),
+    ))
       for (const event of events) {
         if (event.kind === 'header') {
+          if (event.key === 'type' && event.value === 'bundle') isBundle = true;
+          if (event.key === 'id') hasId = true;
           const problem = bundleHeaderProblem(event.key, event.value);
           if (problem) {
             frame.problems.push(problem);
@@ -102,12 +114,14 @@ export async function* prepareFrames(
           } else if (event.key === 'id') frame.bundleId = event.value as string;
           continue;
         }
+        elements++;
         frame.received++;
         const path = `$.objects[${event.index}]`;
         if (event.kind === 'rejected') {
           frame.rejected++;
           frame.problems.push({
             path,
+            ...(event.objectId !== undefined ? { objectId: event.objectId } : {}),
             message: `${event.message} (at byte ${event.offset})`,
             severity: 'error',
             rule: event.rule,
@@ -135,6 +149,15 @@ export async function* prepareFrames(
     if (!(err instanceof ScanError)) throw err;
     frame.fatal = { message: err.message, offset: err.offset };
     frame.problems.push({ path: '$', message: err.message, severity: 'error', rule: 'json' });
+  }
+  if (frame.fatal === undefined) {
+    const warn = (path: string, message: string, rule: string): void => {
+      frame.problems.push({ path, message, severity: 'warning', rule });
+      frame.warnings++;
+    };
+    if (isBundle && !hasId) warn('$.id', 'a bundle requires an id (STIX 2.1 §8.1)', 'required');
+    if (hasObjects && elements === 0)
+      warn('$.objects', 'lists must not be empty; a bundle with nothing omits objects', 'empty-list');
   }
   yield out();
 }

@@ -134,6 +134,8 @@ interface PendingObject {
   readonly members?: number | undefined;
   /** Set for elements the scanner already refused (too large, too deep, not an object). */
   readonly refused?: string;
+  /** The id such an element appears to have (`ScanEvent.objectId`). */
+  readonly refusedId?: string | undefined;
 }
 
 export class TaxiiService implements TaxiiBackend {
@@ -817,7 +819,7 @@ export class TaxiiService implements TaxiiBackend {
         if (p?.version === undefined) {
           refused.push({
             idx: o.index,
-            ...guessIdentity(o.bytes),
+            ...guessIdentity(o.bytes, o.refusedId),
             success: false,
             message: o.refused ?? (p ? refusal(p) : 'refused'),
           });
@@ -862,7 +864,7 @@ export class TaxiiService implements TaxiiBackend {
           statusId,
           part.map((o) => ({
             idx: o.index,
-            ...guessIdentity(o.bytes),
+            ...guessIdentity(o.bytes, o.refusedId),
             success: false,
             message: 'not stored: internal error',
           })),
@@ -955,7 +957,13 @@ async function readEnvelope(
       if (ev.kind === 'object')
         objects.push({ index: ev.index, offset: ev.offset, bytes: ev.bytes, members: ev.members });
       else if (ev.kind === 'rejected')
-        objects.push({ index: ev.index, offset: ev.offset, bytes: undefined, refused: ev.message });
+        objects.push({
+          index: ev.index,
+          offset: ev.offset,
+          bytes: undefined,
+          refused: ev.message,
+          refusedId: ev.objectId,
+        });
       else continue;
       if (objects.length === large) onLarge();
     }
@@ -1085,8 +1093,11 @@ function presentCollection(c: Collection, a: CollectionAccess): TaxiiCollection 
 }
 
 /** Best-effort id and version of an object that could not be stored, for its status entry. */
-function guessIdentity(bytes: Uint8Array | undefined): { objectId: string; version: string | null } {
-  if (bytes === undefined) return { objectId: '', version: null };
+function guessIdentity(
+  bytes: Uint8Array | undefined,
+  refusedId?: string,
+): { objectId: string; version: string | null } {
+  if (bytes === undefined) return { objectId: refusedId ?? '', version: null };
   const text = Buffer.from(bytes.subarray(0, 64 * 1024)).toString('utf8');
   const id = /"id"\s*:\s*"([^"\\]{1,300})"/.exec(text)?.[1] ?? '';
   const version =

@@ -56,7 +56,13 @@ export async function validateStream(
       objects++;
       const path = `$.objects[${event.index}]`;
       if (event.kind === 'rejected') {
-        add({ path, message: event.message, severity: 'error', rule: event.rule });
+        add({
+          path,
+          ...(event.objectId !== undefined ? { objectId: event.objectId } : {}),
+          message: `${event.message} (at byte ${event.offset})`,
+          severity: 'error',
+          rule: event.rule,
+        });
         continue;
       }
       const result = parseAndValidate(event.bytes, path, event.offset, options, event.members);

@@ -186,6 +186,17 @@ for (const { target, parallel } of modes) {
         );
         expect(empty.fatal).toBeUndefined();
         expect(empty.received).toBe(0);
+        expect(empty.warnings).toBe(0);
+        // The bundle's own rules are warnings on import (validate reports them as errors): no id, an empty list.
+        const loose = await services.ingest.importStream(chunked('{"type":"bundle","objects":[]}'), {
+          parallel,
+          collectionId,
+        });
+        expect(loose.fatal).toBeUndefined();
+        expect(loose.problems.map((p) => `${p.severity} ${p.rule}@${p.path}`)).toEqual([
+          'warning required@$.id',
+          'warning empty-list@$.objects',
+        ]);
       });
 
       it('a 256 MiB stream is read with bounded memory: an oversized object is skipped, not buffered', async () => {

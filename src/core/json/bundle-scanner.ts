@@ -56,6 +56,8 @@ export type ScanEvent =
       readonly offset: number;
       readonly rule: 'too-large' | 'too-deep' | 'not-an-object';
       readonly message: string;
+      /** The id the element appears to have (from its first bytes), to name it in the error. */
+      readonly objectId?: string | undefined;
     }
   /** A top-level member other than `objects` (e.g. `type`, `id`, `more`), already parsed. */
   | { readonly kind: 'header'; readonly key: string; readonly value: unknown };
@@ -85,6 +87,16 @@ type State =
   | 'after-elem' // expecting ',' or ']'
   | 'done';
 
+/** Bytes of an element's start searched for its id when it is refused unparsed. */
+const HEAD_BYTES = 4096;
+const APPARENT_ID = /"id"\s*:\s*"([a-z][a-z0-9-]{0,249}--[0-9a-fA-F-]{36})"/;
+const lenient = new TextDecoder('utf-8');
+
+/** The STIX id an element's first bytes show, if any (the first `"id"` member: a top-level one comes first in practice). */
+function apparentId(head: Uint8Array | undefined): string | undefined {
+  return head === undefined ? undefined : APPARENT_ID.exec(lenient.decode(head))?.[1];
+}
+
 /** How far past `maxObjectBytes` an over-large element is skipped to find the next one (×; 1 GiB by default). */
 const SKIP_FACTOR = 64;
 
@@ -109,6 +121,8 @@ export class BundleScanner {
   private elementIndex = 0;
   private seenObjects = false;
   private isScalarCapture = false;
+  /** The first bytes of an element dropped for its size (to name it in the error). */
+  private head: Uint8Array | undefined;
   /** Member names in the element being captured, and whether every one was seen with its colon. */
   private members = 0;
   private membersKnown = true;
@@ -353,6 +367,7 @@ export class BundleScanner {
     this.isScalarCapture = scalar;
     this.members = 0;
     this.membersKnown = true;
+    this.head = undefined;
   }
 
   private limitFor(): number {
@@ -376,6 +391,7 @@ export class BundleScanner {
           `an element of over ${SKIP_FACTOR * this.limits.maxObjectBytes} bytes in "objects": giving up on the document`,
           this.captureStart,
         );
+      if (!this.overLimit) this.head = (this.pieces[0] ?? chunk.subarray(from, to)).subarray(0, HEAD_BYTES);
       this.overLimit = true;
       this.pieces = [];
       return;
@@ -427,6 +443,7 @@ export class BundleScanner {
             offset,
             rule: 'too-large',
             message: `object is ${total} bytes, over the limit of ${this.limits.maxObjectBytes}`,
+            objectId: apparentId(this.head),
           },
         ];
       }
@@ -442,6 +459,7 @@ export class BundleScanner {
           offset,
           rule: 'too-deep',
           message: `object nests ${this.maxDepthSeen} levels deep, over the limit of ${this.limits.maxDepth}`,
+          objectId: apparentId(owned.subarray(0, HEAD_BYTES)),
         },
       ];
     }

@@ -115,6 +115,24 @@ describe('bundle scanner', () => {
     }).toThrow(/over 6400 bytes .*giving up/);
   });
 
+  it('names an element refused for its size or depth by the id its first bytes show', () => {
+    const id = 'indicator--00000000-0000-4000-8000-000000000001';
+    const big = `{"type":"indicator","id":"${id}","description":"${'x'.repeat(5000)}"}`;
+    const deep = `{"id":"${id}","a":${'['.repeat(80)}${']'.repeat(80)}}`;
+    const rejected = scan(
+      `{"objects":[${big},${deep},{"type":"x","description":"${'y'.repeat(5000)}"}]}`,
+      512,
+      {
+        maxObjectBytes: 1000,
+      },
+    ).filter((e) => e.kind === 'rejected');
+    expect(rejected.map((e) => (e.kind === 'rejected' ? [e.rule, e.objectId] : []))).toEqual([
+      ['too-large', id],
+      ['too-deep', id],
+      ['too-large', undefined],
+    ]);
+  });
+
   it('ignores a UTF-8 byte order mark before the document', () => {
     const bytes = new Uint8Array([0xef, 0xbb, 0xbf, ...enc.encode('{"objects":[{"a":1}]}')]);
     const s = new BundleScanner();
