@@ -7,7 +7,7 @@ import { hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { accessOf } from '../core/access/facts.js';
 import type { Problem } from '../core/errors.js';
-import { ScanError, decodeUtf8, type ScannerLimits } from '../core/json/bundle-scanner.js';
+import { ScanError, apparentObjectId, decodeUtf8, type ScannerLimits } from '../core/json/bundle-scanner.js';
 import { duplicateMember } from '../core/json/duplicate-keys.js';
 import { scanStreamChunks } from '../core/json/scan-stream.js';
 import {
@@ -206,7 +206,7 @@ export function parseAndValidate(
   if (duplicate !== undefined)
     problems.push({
       path: path + duplicate.slice(1),
-      objectId: typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined,
+      objectId: idOf(value),
       message:
         'this member name appears twice in one object: refused, since parsers disagree on which value counts (I-JSON, RFC 7493 §2.3)',
       severity: 'error',
@@ -220,8 +220,7 @@ export function parseAndValidate(
     if (bad !== undefined)
       problems.push({
         path: path + bad.slice(1),
-        objectId:
-          typeof (value as { id?: unknown }).id === 'string' ? (value as { id: string }).id : undefined,
+        objectId: idOf(value),
         message:
           'a string holds a lone UTF-16 surrogate (an escape such as \\ud800 without its pair): not Unicode text',
         severity: 'error',
@@ -232,9 +231,6 @@ export function parseAndValidate(
   return { text, value: value as StixObject, problems };
 }
 
-/** A STIX id as it appears in an object's text (the first `"id"` member: a top-level one comes first in practice). */
-const APPARENT_ID = /"id"\s*:\s*"([a-z][a-z0-9-]{0,249}--[0-9a-fA-F-]{36})"/;
-
 /**
  * The problem for an element that is not valid JSON: where the error is in the document (V8 gives a character
  * position within the element; the document's byte offset is what a user can look up), and the id the object
@@ -244,7 +240,7 @@ function jsonProblem(text: string, path: string, offset: number, v8Message: stri
   const m = / in JSON at position (\d+)/.exec(v8Message) ?? / at position (\d+)/.exec(v8Message);
   const at = m ? offset + Buffer.byteLength(text.slice(0, Number(m[1])), 'utf8') : offset;
   const what = m ? v8Message.slice(0, m.index).replace(/\s*\(line \d+ column \d+\)$/, '') : v8Message;
-  const objectId = APPARENT_ID.exec(text.length > 65_536 ? text.slice(0, 65_536) : text)?.[1];
+  const objectId = apparentObjectId(text);
   return {
     path,
     ...(objectId !== undefined ? { objectId } : {}),
@@ -253,6 +249,12 @@ function jsonProblem(text: string, path: string, offset: number, v8Message: stri
     rule: 'json',
   };
 }
+
+/** A parsed object's `id`, when it is a string. */
+const idOf = (value: unknown): string | undefined => {
+  const id = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : undefined;
+  return typeof id === 'string' ? id : undefined;
+};
 
 const SURROGATE_ESCAPE = /\\u[dD][89a-fA-F]/;
 /** A surrogate not part of a pair (with the `u` flag a pair is one code point, so only a lone one matches). */

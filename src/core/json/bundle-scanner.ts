@@ -92,9 +92,16 @@ const HEAD_BYTES = 4096;
 const APPARENT_ID = /"id"\s*:\s*"([a-z][a-z0-9-]{0,249}--[0-9a-fA-F-]{36})"/;
 const lenient = new TextDecoder('utf-8');
 
-/** The STIX id an element's first bytes show, if any (the first `"id"` member: a top-level one comes first in practice). */
+/**
+ * The STIX id an object's text shows, if any, to name an object that could not be parsed (the first `"id"` member
+ * in its first 64 KiB: a top-level one comes first in practice).
+ */
+export function apparentObjectId(text: string): string | undefined {
+  return APPARENT_ID.exec(text.length > 65_536 ? text.slice(0, 65_536) : text)?.[1];
+}
+
 function apparentId(head: Uint8Array | undefined): string | undefined {
-  return head === undefined ? undefined : APPARENT_ID.exec(lenient.decode(head))?.[1];
+  return head === undefined ? undefined : apparentObjectId(lenient.decode(head));
 }
 
 /** How far past `maxObjectBytes` an over-large element is skipped to find the next one (×; 1 GiB by default). */
