@@ -40,6 +40,8 @@ export async function createNode(config: Config): Promise<Node> {
   return { config, storage, services, auth, taxii, close };
 }
 
+const MAX_CONNECTIONS = 8192;
+
 export async function startServer(node: Node): Promise<{ app: FastifyInstance; url: string }> {
   // Loaded here, not at the top: commands that serve nothing (import, export, …) start without Fastify.
   const { buildHttpApp } = await import('./http/app.js');
@@ -49,6 +51,9 @@ export async function startServer(node: Node): Promise<{ app: FastifyInstance; u
   node.services.audit.onFlushError = (err, context) =>
     app.log.error({ err, ...context }, 'writing the audit log failed; the entries are kept and retried');
   await app.listen({ host: node.config.host, port: node.config.port });
+  // Beyond this many open connections a new one is closed at once, before it can take the last file handles (the
+  // database pool needs some too).
+  app.server.maxConnections = MAX_CONNECTIONS;
   const addr = app.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : node.config.port;
   return { app, url: `http://${node.config.host}:${port}` };

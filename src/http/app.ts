@@ -7,7 +7,10 @@ import { ANONYMOUS } from '../core/access/principal.js';
 import { notFound } from '../core/errors.js';
 import type { Services } from '../services/index.js';
 import type { TaxiiBackend } from '../taxii/backend.js';
+import { TAXII_MEDIA_TYPE } from '../taxii/media.js';
+import { errorResource } from '../taxii/present.js';
 import { taxiiRoutes } from '../taxii/server.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientErrorHandler, errorHandler } from './errors.js';
 
 export interface HttpOptions {
@@ -17,6 +20,32 @@ export interface HttpOptions {
   readonly taxii?: TaxiiBackend | undefined;
 }
 
+/**
+ * `Expect: 100-continue` with a Content-Length over TAXII's max_content_length: 413 at once, so the client does not
+ * start an upload that would be refused (Node would otherwise answer 100 Continue before any route sees it).
+ */
+function refuseEarly(app: FastifyInstance, maxContentLength: number): void {
+  app.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+    const declared = Number(req.headers['content-length']);
+    if ((req.url ?? '').startsWith('/taxii2/') && Number.isFinite(declared) && declared > maxContentLength) {
+      const body = JSON.stringify(
+        errorResource(413, `the body is ${declared} bytes; max_content_length is ${maxContentLength}`, {
+          code: 'TOO_LARGE',
+        }),
+      );
+      res.writeHead(413, {
+        'content-type': TAXII_MEDIA_TYPE,
+        'content-length': Buffer.byteLength(body),
+        connection: 'close',
+      });
+      res.end(body);
+      return;
+    }
+    res.writeContinue();
+    app.server.emit('request', req, res);
+  });
+}
+
 export function buildHttpApp(services: Services, options: HttpOptions): FastifyInstance {
   const app = Fastify({
     logger: {
@@ -24,8 +53,11 @@ export function buildHttpApp(services: Services, options: HttpOptions): FastifyI
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     bodyLimit: 1024 * 1024,
-    // A client that trickles its request (headers or body) is cut off instead of holding a connection forever.
+    // A client that trickles its request (headers or body) is cut off instead of holding a connection forever, and
+    // a connection that stays silent for a minute is closed (thousands of idle sockets would otherwise use up the
+    // process's file handles, and the database pool could then open none).
     requestTimeout: 120_000,
+    connectionTimeout: 60_000,
     genReqId: () => crypto.randomUUID(),
     // A STIX id in a path (`objects/{id}/`) may be 288 characters long (a 250-character type, `--`, a UUID).
     routerOptions: { maxParamLength: 512 },
@@ -40,7 +72,10 @@ export function buildHttpApp(services: Services, options: HttpOptions): FastifyI
     // Through the one error mapper, so /taxii2/ answers with a TAXII error resource.
     throw notFound(`no route ${req.method} ${req.url.split('?')[0] ?? ''}`);
   });
-  if (options.taxii) void app.register(taxiiRoutes, { prefix: '/taxii2', backend: options.taxii });
+  if (options.taxii) {
+    void app.register(taxiiRoutes, { prefix: '/taxii2', backend: options.taxii });
+    refuseEarly(app, options.taxii.config.maxContentLength);
+  }
 
   // A trivial query, never counts: cheap however large the store, so a load balancer may poll it. 503 when the
   // database does not answer (the cause is logged, not returned).

@@ -70,8 +70,9 @@ export function errorHandler(err: FastifyError | Error, req: FastifyRequest, rep
 
 /**
  * Errors of Node's HTTP parser, before there is a request to route (headers over the size limit, a malformed request
- * line, a request that took too long): an error response written to the socket, which is then closed. A request for
- * /taxii2/ (as far as its first line was read) gets a TAXII error resource, anything else the API shape.
+ * line or chunk, a request that took too long): an error response written to the socket, which is then closed. The
+ * API shape when the request line read names a path outside /taxii2/; otherwise (a TAXII path, or no request line
+ * in the packet that failed, as for a body that timed out) a TAXII error resource: TAXII is what this server is for.
  */
 export function clientErrorHandler(
   err: Error & { code?: string; rawPacket?: unknown },
@@ -85,8 +86,8 @@ export function clientErrorHandler(
         ? [408, 'INVALID', 'the request took too long to arrive']
         : [400, 'INVALID', 'malformed HTTP request'];
   const firstLine = Buffer.isBuffer(err.rawPacket) ? err.rawPacket.subarray(0, 64).toString('latin1') : '';
-  const target = /^[A-Z]+ (\S+)/.exec(firstLine)?.[1] ?? '';
-  const taxii = isTaxiiPath(target);
+  const target = /^[A-Z]+ (\S+)/.exec(firstLine)?.[1];
+  const taxii = target === undefined || isTaxiiPath(target);
   const body = JSON.stringify(
     taxii ? errorResource(status, message, { code }) : { error: { code, message } },
   );

@@ -134,6 +134,10 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
     // int8 (bigserial) as JS number: sequences stay far below 2^53.
     pg.types.setTypeParser(20, (v) => Number(v));
     const pool = new pg.Pool({ connectionString: target, max: 10 });
+    // An idle connection the server drops (a restart, pg_terminate_backend, a network cut) is an 'error' on the
+    // pool: without a listener that would end the process. The pool discards the client and connects anew on the
+    // next query; a query in flight fails on its own (and its request gets an error answer).
+    pool.on('error', () => undefined);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
   const migrator = new Migrator({ db, provider: migrationsFor(kind) });

@@ -4,6 +4,7 @@
  * raised before routing, no empty envelope accepted, and 404 for an object version that is not there.
  */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_OPERATOR } from '../../src/services/index.js';
 import { testDatabases } from '../support/databases.js';
@@ -137,6 +138,57 @@ for (const target of testDatabases) {
       const r = await fetch(`${s.root}collections/${collection}/objects/${obj.id}/`, { headers: headers() });
       expect(r.status, await r.clone().text()).toBe(200);
       expect(((await r.json()) as { objects: { id: string }[] }).objects[0]?.id).toBe(obj.id);
+    });
+
+    it('a malformed body after the headers (a bad chunk size) gets a TAXII error resource too', async () => {
+      const u = new URL(s.url);
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(u.port), u.hostname);
+        let got = '';
+        socket.on('data', (c: Buffer) => (got += c.toString()));
+        socket.on('close', () => resolve(got));
+        socket.on('error', reject);
+        socket.write(
+          `POST /taxii2/api/collections/${collection}/objects/ HTTP/1.1\r\nHost: x\r\n` +
+            `Content-Type: ${TAXII}\r\nAccept: ${TAXII}\r\nAuthorization: Bearer ${token}\r\n` +
+            'Transfer-Encoding: chunked\r\n\r\n',
+        );
+        setTimeout(() => socket.write('zz\r\n{}\r\n'), 100);
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+      expect(answer).toContain(`Content-Type: ${TAXII}`);
+      expect(answer).toContain('"http_status":"400"');
+    });
+
+    it('Expect: 100-continue over max_content_length gets 413 at once; under it, 100 Continue and the POST', async () => {
+      const u = new URL(s.url);
+      const exchange = (length: number, body?: string) =>
+        new Promise<string>((resolve, reject) => {
+          const socket = connect(Number(u.port), u.hostname);
+          let got = '';
+          socket.on('data', (c: Buffer) => {
+            got += c.toString();
+            if (body !== undefined && got.startsWith('HTTP/1.1 100')) {
+              socket.write(body);
+              body = undefined;
+            }
+            if (/HTTP\/1\.1 (?!100)\d{3}[^]*\r\n\r\n\{[^]*\}$/.test(got)) socket.end();
+          });
+          socket.on('close', () => resolve(got));
+          socket.on('error', reject);
+          socket.write(
+            `POST /taxii2/api/collections/${collection}/objects/ HTTP/1.1\r\nHost: x\r\n` +
+              `Content-Type: ${TAXII}\r\nAccept: ${TAXII}\r\nAuthorization: Bearer ${token}\r\n` +
+              `Content-Length: ${length}\r\nExpect: 100-continue\r\n\r\n`,
+          );
+        });
+      const refused = await exchange(60_000_000);
+      expect(refused).toMatch(/^HTTP\/1\.1 413 /);
+      expect(refused.toLowerCase()).toContain(`content-type: ${TAXII}`);
+      expect(refused).toContain('"http_status":"413"');
+      const body = JSON.stringify({ objects: [malware(9)] });
+      const accepted = await exchange(Buffer.byteLength(body), body);
+      expect(accepted).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 202 /);
     });
 
     it('objects/{id}/ with a version that is not there (or was deleted) is 404 (§5.7); paging past the end is not', async () => {
