@@ -39,6 +39,8 @@ function send(
   message: string,
   details?: unknown,
 ): void {
+  // Busy or the database away: worth trying again soon (clients such as Entente's own honour it).
+  if (status === 503) void reply.header('retry-after', '5');
   if (isTaxiiPath(req.url)) {
     if (status === 401)
       void reply.header('www-authenticate', 'Basic realm="entente", Bearer realm="entente"');

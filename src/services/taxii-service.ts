@@ -141,6 +141,8 @@ interface PendingObject {
 export class TaxiiService implements TaxiiBackend {
   private signer: Promise<CursorSigner> | undefined;
   private readonly inFlight = new Set<Promise<void>>();
+  /** POST bodies being read (with `inFlight`, what `maxConcurrentPosts` bounds). */
+  private reading = 0;
   /** Statuses whose objects this process is storing, and the timer that keeps their heartbeat. */
   private readonly storing = new Set<string>();
   private heartbeatTimer: NodeJS.Timeout | undefined;
@@ -421,7 +423,19 @@ export class TaxiiService implements TaxiiBackend {
   ): Promise<Status> {
     const { collection, access } = await this.resolve(principal, collectionId);
     if (!access.canWrite) throw new EntenteError('FORBIDDEN', 'no write access to this collection');
-    const objects = await readEnvelope(body, this.workerMinObjects, () => this.preparer.start());
+    const most = this.config.maxConcurrentPosts ?? 4;
+    if (this.reading + this.inFlight.size >= most)
+      throw new EntenteError(
+        'UNAVAILABLE',
+        `${most} POSTs are being received or stored; try again shortly (Retry-After)`,
+      );
+    this.reading++;
+    let objects: PendingObject[];
+    try {
+      objects = await readEnvelope(body, this.workerMinObjects, () => this.preparer.start());
+    } finally {
+      this.reading--;
+    }
     // TAXII 2.1 §2: "every instance of a list MUST have at least one value".
     if (objects.length === 0)
       throw new EntenteError(

@@ -45,6 +45,7 @@ export function parseTaxiiConfig(env: Record<string, string | undefined>): Taxii
     contact: env.ENTENTE_TAXII_CONTACT || undefined,
     apiRoots,
     maxContentLength: intOf(env, 'ENTENTE_TAXII_MAX_CONTENT_LENGTH', 50 * 1024 * 1024, 1024),
+    maxConcurrentPosts: intOf(env, 'ENTENTE_TAXII_MAX_CONCURRENT_POSTS', 4, 1),
     defaultLimit,
     maxLimit,
     statusTtlSeconds: Math.max(24, intOf(env, 'ENTENTE_TAXII_STATUS_TTL_HOURS', 24, 24)) * 3600,

@@ -219,6 +219,52 @@ for (const target of testDatabases) {
   });
 }
 
+describe('TAXII POSTs at once', () => {
+  it('one more than ENTENTE_TAXII_MAX_CONCURRENT_POSTS is 503 with Retry-After; then it goes through', async () => {
+    const target = testDatabases.find((t) => t.name === 'sqlite')!;
+    const s = await startTaxii(await target.fresh(), { ENTENTE_TAXII_MAX_CONCURRENT_POSTS: '1' });
+    try {
+      const c = (await s.node.services.collections.ensure('busy')).id;
+      const org = await s.node.services.sharing.addOrganization(LOCAL_OPERATOR, { name: 'Busy Org' });
+      await s.node.auth.createUser({ name: 'bea', roles: ['analyst'], organizationId: org.id });
+      await s.node.auth.grant('bea', c, { canRead: true, canWrite: true });
+      const token = (await s.node.auth.createToken('bea', 'test')).token;
+      const headers = { accept: TAXII, 'content-type': TAXII, authorization: `Bearer ${token}` };
+      // A POST whose body is still arriving holds the one place.
+      const u = new URL(s.url);
+      const slow = connect(Number(u.port), u.hostname);
+      await new Promise<void>((r) => slow.once('connect', () => r()));
+      const body = JSON.stringify({ objects: [malware(21)] });
+      slow.write(
+        `POST /taxii2/api/collections/${c}/objects/ HTTP/1.1\r\nHost: x\r\nContent-Type: ${TAXII}\r\n` +
+          `Accept: ${TAXII}\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${body.length}\r\n\r\n` +
+          body.slice(0, 10),
+      );
+      await new Promise((r) => setTimeout(r, 200));
+      const busy = await fetch(`${s.root}collections/${c}/objects/`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ objects: [malware(22)] }),
+      });
+      expect(busy.status).toBe(503);
+      expect(busy.headers.get('retry-after')).toBe('5');
+      expect(busy.headers.get('content-type')).toBe(TAXII);
+      slow.write(body.slice(10));
+      await new Promise<void>((r) => slow.once('data', () => r()));
+      slow.destroy();
+      await s.node.taxii.drain();
+      const again = await fetch(`${s.root}collections/${c}/objects/`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ objects: [malware(22)] }),
+      });
+      expect(again.status).toBe(202);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe('TAXII discovery with a public URL', () => {
   it('an https public URL gives absolute API root URLs; an http one relative URLs', async () => {
     const target = testDatabases.find((t) => t.name === 'sqlite')!;
