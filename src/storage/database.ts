@@ -112,13 +112,14 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
   let writes: WriteSignal | undefined;
   if (kind === 'sqlite') {
     sqlite = new Sqlite(target);
+    // First: the pragmas below lock the file too (a new database's switch to WAL), and another process may hold it.
+    sqlite.pragma('busy_timeout = 5000');
     writes = new WriteSignal();
     // 16 KiB pages: STIX bodies are often several KiB; smaller pages spill them into overflow chains (2-3x slower import).
     sqlite.pragma('page_size = 16384');
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
-    sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('cache_size = -131072');
     // Checkpoint every ~160 MiB of WAL instead of every 16 MiB: index pages touched by every batch are then copied
     // into the database once per checkpoint, not once per batch (about a quarter of an ATT&CK import's CPU time).
@@ -140,8 +141,7 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
     pool.on('error', () => undefined);
     db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   }
-  const migrator = new Migrator({ db, provider: migrationsFor(kind) });
-  const { error, results } = await migrator.migrateToLatest();
+  const { error, results } = await migrate(db, kind, sqlite);
   if (error) {
     await db.destroy();
     const failed = results?.find((r) => r.status === 'Error')?.migrationName;
@@ -159,4 +159,32 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
   return inMemory
     ? { kind, db, sqlite, writes }
     : { kind, db, sqlite, writes, checkpointer: new BackgroundCheckpointer(target) };
+}
+
+/**
+ * Runs the pending migrations. On PostgreSQL, Kysely serialises processes with an advisory lock. On SQLite it takes
+ * none (one connection, it assumes), so two processes opening a new database at once (`entente import` and
+ * `entente stats`, say) both ran the same migrations and one failed ("table … already exists"). There, when
+ * something is pending, the migrations run in one `BEGIN IMMEDIATE` transaction: another process waits for it
+ * (busy_timeout) and then finds nothing left to do. Nothing pending, no write lock is taken: opening a database
+ * that another process is writing to does not wait.
+ */
+async function migrate(
+  db: Kysely<Database>,
+  kind: DatabaseKind,
+  sqlite: Sqlite.Database | undefined,
+): Promise<Awaited<ReturnType<Migrator['migrateToLatest']>>> {
+  if (!sqlite) return new Migrator({ db, provider: migrationsFor(kind) }).migrateToLatest();
+  const migrator = new Migrator({ db, provider: migrationsFor(kind), disableTransactions: true });
+  if ((await migrator.getMigrations()).every((m) => m.executedAt !== undefined)) return { results: [] };
+  sqlite.exec('BEGIN IMMEDIATE');
+  let outcome: Awaited<ReturnType<Migrator['migrateToLatest']>>;
+  try {
+    outcome = await migrator.migrateToLatest();
+  } catch (err) {
+    sqlite.exec('ROLLBACK');
+    throw err;
+  }
+  sqlite.exec(outcome.error === undefined ? 'COMMIT' : 'ROLLBACK');
+  return outcome;
 }

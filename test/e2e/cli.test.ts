@@ -134,6 +134,8 @@ describe('entente CLI', () => {
     });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const closed = new Promise<number | null>((r) => child.once('close', (c) => r(c)));
+    child.stdin.on('error', () => undefined); // the child may be gone before all of it is written
     child.stdin.write(`{"type":"bundle","objects":[${objects.slice(0, 2500).join(',')},`);
     // Wait until a batch has been stored (the database file holds it), then interrupt.
     for (let i = 0; i < 100; i++) {
@@ -144,8 +146,8 @@ describe('entente CLI', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     child.kill('SIGINT');
-    const code = await new Promise<number | null>((r) => child.once('close', (c) => r(c)));
-    expect(code).toBe(130);
+    const code = await closed;
+    expect(code, stderr).toBe(130);
     expect(stderr).toMatch(/interrupted: the first [\d,]+ objects of the bundle are stored/);
     const bundle = join(tmp(), 'all.json');
     writeFileSync(bundle, `{"type":"bundle","objects":[${objects.join(',')}]}`);
