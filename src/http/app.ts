@@ -3,6 +3,7 @@
  * Routes are pipelines: validate → call one service → present. No SQL and no storage imports here.
  */
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ANONYMOUS } from '../core/access/principal.js';
 import { notFound } from '../core/errors.js';
 import type { Services } from '../services/index.js';
@@ -10,7 +11,6 @@ import type { TaxiiBackend } from '../taxii/backend.js';
 import { TAXII_MEDIA_TYPE } from '../taxii/media.js';
 import { errorResource } from '../taxii/present.js';
 import { taxiiRoutes } from '../taxii/server.js';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import { clientErrorHandler, errorHandler } from './errors.js';
 
 export interface HttpOptions {
