@@ -3,7 +3,7 @@
  * port 0), as a user would run them.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -94,6 +94,51 @@ describe('entente taxii and entente user', () => {
     ]);
     expect(into.code).toBe(0);
     expect(into.stdout).toMatch(/pulled 3 objects into mirror: 3 added/);
+  });
+
+  it('pull --out writes the bundle whole or not at all, and says why', async () => {
+    const out = join(dir, 'failed.json');
+    writeFileSync(out, 'kept');
+    // A collection the server does not have: the pull fails, the existing file is untouched, no partial file is left.
+    const missing = await entente([
+      'taxii',
+      'pull',
+      s.root,
+      'no-such-collection',
+      '--out',
+      out,
+      '--token',
+      token,
+    ]);
+    expect(missing.code).toBe(2);
+    expect(readFileSync(out, 'utf8')).toBe('kept');
+    expect(readdirSync(dir).filter((f) => f.endsWith('.partial'))).toEqual([]);
+    const nowhere = await entente([
+      'taxii',
+      'pull',
+      s.root,
+      intel,
+      '--out',
+      join(dir, 'no', 'such', 'dir', 'x.json'),
+      '--token',
+      token,
+    ]);
+    expect(nowhere.code).toBe(2);
+    expect(nowhere.stderr).toMatch(/cannot write .*ENOENT/);
+    const bad = await entente([
+      'taxii',
+      'pull',
+      s.root,
+      intel,
+      '--out',
+      out,
+      '--token',
+      token,
+      '--limit',
+      'abc',
+    ]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--limit must be a positive integer/);
   });
 
   it('refuses URLs that are not http(s), and wrong credentials, with exit code 2', async () => {
