@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import type { Problem } from '../core/errors.js';
 import { ScanError, type ScannerLimits } from '../core/json/bundle-scanner.js';
 import { scanStream } from '../core/json/scan-stream.js';
-import { canonicalJson, validateBundle, type ValidateOptions } from '../core/stix/index.js';
+import { canonicalJson, validateBundle, validateObject, type ValidateOptions } from '../core/stix/index.js';
 import { assertBundleType, parseAndValidate, versionOfObject } from './ingest-pipeline.js';
 
 export interface ValidationReport {
@@ -35,6 +35,10 @@ export async function validateStream(
   // The bundle's own members (`type`, `id`, …): checked at the end, as the bundle rules check a whole bundle.
   const header: Record<string, unknown> = {};
   let hasObjects = false;
+  // A document whose `type` is not "bundle" is one STIX object (STIX content need not come in a bundle): its
+  // members arrive as the scanner's top-level members, and it is validated as a whole at the end.
+  let single = false;
+  let repeated: string | undefined;
   const add = (p: Problem): void => {
     if (p.severity === 'error') errors++;
     else warnings++;
@@ -49,10 +53,12 @@ export async function validateStream(
       (objectsSeen) => (hasObjects = objectsSeen),
     )) {
       if (event.kind === 'header') {
-        assertBundleType(event.key, event.value); // not a bundle at all: nothing more to say
+        if (event.key === 'type' && event.value !== 'bundle') single = true;
+        if (Object.hasOwn(header, event.key)) repeated ??= event.key;
         header[event.key] = event.value;
         continue;
       }
+      if (single) assertBundleType('type', header.type);
       objects++;
       const path = `$.objects[${event.index}]`;
       if (event.kind === 'rejected') {
@@ -88,8 +94,36 @@ export async function validateStream(
     }
   } catch (err) {
     if (!(err instanceof ScanError)) throw err;
-    fatal = { message: err.message, offset: err.offset };
-    add({ path: '$', message: err.message, severity: 'error', rule: 'json' });
+    // A single object has no "objects" array: the end of its document is the end of a whole object.
+    if (!(
+      single &&
+      !hasObjects &&
+      objects === 0 &&
+      err.message.startsWith('not a STIX bundle: no "objects"')
+    )) {
+      fatal = { message: err.message, offset: err.offset };
+      add({ path: '$', message: err.message, severity: 'error', rule: 'json' });
+    }
+  }
+  if (single && fatal === undefined && hasObjects) {
+    // An "objects" array under another type: neither a bundle nor one object.
+    const message = `not a STIX bundle: "type" is ${JSON.stringify(header.type)}, expected "bundle"`;
+    fatal = { message, offset: 0 };
+    add({ path: '$', message, severity: 'error', rule: 'json' });
+  }
+  if (single && fatal === undefined) {
+    objects = 1;
+    if (repeated !== undefined)
+      add({
+        path: `$.${repeated}`,
+        message: 'this member name appears twice in the object (I-JSON, RFC 7493 §2.3)',
+        severity: 'error',
+        rule: 'duplicate-member',
+      });
+    const ps = validateObject(header, options);
+    ps.forEach(add);
+    if (repeated === undefined && !ps.some((x) => x.severity === 'error')) valid = 1;
+    return { objects, valid, errors, warnings, fatal, problems, problemsOmitted: omitted, bytes };
   }
   if (fatal === undefined) {
     // §8.1: type "bundle" and an id are required; objects is optional, but a list is never empty (§2.3).

@@ -145,3 +145,38 @@ describe('a member name twice in one object', () => {
     expect(r.valid).toBe(0);
   });
 });
+
+describe('a document that is one STIX object, not a bundle', () => {
+  it('is validated as that object (STIX content need not come in a bundle)', async () => {
+    const ok = await validateStream(
+      once(JSON.stringify(malware('2021-03-02T00:00:00.000Z', 'a'))),
+      nodeValidateOptions(),
+    );
+    expect(ok).toMatchObject({ objects: 1, valid: 1, errors: 0, fatal: undefined });
+    const bad = await validateStream(
+      once(
+        JSON.stringify({
+          ...malware('2021-03-02T00:00:00.000Z', 'a'),
+          is_family: undefined,
+          confidence: 101,
+        }),
+      ),
+      nodeValidateOptions(),
+    );
+    expect(bad.valid).toBe(0);
+    expect(bad.problems.map((p) => `${p.rule}@${p.path}`).sort()).toEqual(
+      ['range@$.confidence', 'required@$.is_family'].sort(),
+    );
+    const twice = await validateStream(
+      once(
+        JSON.stringify(malware('2021-03-02T00:00:00.000Z', 'a')).replace(
+          '"name":"m"',
+          '"name":"m","name":"n"',
+        ),
+      ),
+      nodeValidateOptions(),
+    );
+    expect(twice.problems.map((p) => p.rule)).toContain('duplicate-member');
+    expect(twice.valid).toBe(0);
+  });
+});
