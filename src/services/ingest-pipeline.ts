@@ -201,31 +201,29 @@ export function parseAndValidate(
     ...p,
     path: path + p.path.replace(/^\$/, ''),
   }));
+  /** An error at `at` (a path within the object, from `$`). */
+  const refuse = (at: string, rule: string, message: string): void => {
+    problems.push({ path: path + at.slice(1), objectId: idOf(value), message, severity: 'error', rule });
+  };
   // A member name twice in one object: JavaScript keeps the last value, other parsers the first.
   const duplicate = duplicateMember(text, value, names);
   if (duplicate !== undefined)
-    problems.push({
-      path: path + duplicate.slice(1),
-      objectId: idOf(value),
-      message:
-        'this member name appears twice in one object: refused, since parsers disagree on which value counts (I-JSON, RFC 7493 §2.3)',
-      severity: 'error',
-      rule: 'duplicate-member',
-    });
+    refuse(
+      duplicate,
+      'duplicate-member',
+      'this member name appears twice in one object: refused, since parsers disagree on which value counts (I-JSON, RFC 7493 §2.3)',
+    );
   // JSON can escape half a UTF-16 surrogate pair (`"\ud800"`), which is no Unicode text: refused, and never
   // stored (its canonical form, used to compare versions, does not exist). Looked for only where the text has
   // such an escape.
   if (text.includes('\\u') && SURROGATE_ESCAPE.test(text)) {
     const bad = loneSurrogateAt(value, '$');
     if (bad !== undefined)
-      problems.push({
-        path: path + bad.slice(1),
-        objectId: idOf(value),
-        message:
-          'a string holds a lone UTF-16 surrogate (an escape such as \\ud800 without its pair): not Unicode text',
-        severity: 'error',
-        rule: 'unicode',
-      });
+      refuse(
+        bad,
+        'unicode',
+        'a string holds a lone UTF-16 surrogate (an escape such as \\ud800 without its pair): not Unicode text',
+      );
   }
   if (problems.some((p) => p.severity === 'error')) return { text, problems };
   return { text, value: value as StixObject, problems };
