@@ -39,6 +39,9 @@ export function redactUrl(url: string): string {
   return url.replace(/\/\/([^:/@]+):[^@/]*@/, '//$1:***@');
 }
 
+/** How long a SQLite statement waits for another connection's write lock before failing ("database is locked"). */
+const BUSY_TIMEOUT_MS = 5000;
+
 /** How many prepared SQLite statements are kept, by SQL text (least recently used dropped first). */
 const STATEMENT_CACHE_SIZE = 256;
 
@@ -113,7 +116,7 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
   if (kind === 'sqlite') {
     sqlite = new Sqlite(target);
     // First: the pragmas below lock the file too (a new database's switch to WAL), and another process may hold it.
-    sqlite.pragma('busy_timeout = 5000');
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     writes = new WriteSignal();
     // 16 KiB pages: STIX bodies are often several KiB; smaller pages spill them into overflow chains (2-3x slower import).
     sqlite.pragma('page_size = 16384');
@@ -177,7 +180,14 @@ async function migrate(
   if (!sqlite) return new Migrator({ db, provider: migrationsFor(kind) }).migrateToLatest();
   const migrator = new Migrator({ db, provider: migrationsFor(kind), disableTransactions: true });
   if ((await migrator.getMigrations()).every((m) => m.executedAt !== undefined)) return { results: [] };
-  sqlite.exec('BEGIN IMMEDIATE');
+  // Another process may be migrating this file right now (on a busy machine that can take seconds): wait for it
+  // longer than for an ordinary write, at start-up nothing else is waiting on this thread.
+  sqlite.pragma('busy_timeout = 60000');
+  try {
+    sqlite.exec('BEGIN IMMEDIATE');
+  } finally {
+    sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+  }
   let outcome: Awaited<ReturnType<Migrator['migrateToLatest']>>;
   try {
     outcome = await migrator.migrateToLatest();

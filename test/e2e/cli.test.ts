@@ -129,6 +129,8 @@ describe('entente CLI', () => {
         is_family: true,
       }),
     );
+    // The database exists (migrated) before the import starts and the polling below begins.
+    expect(entente(['--db', idb, 'stats', '--json']).code).toBe(0);
     const child = spawn(process.execPath, [bin, '--db', idb, 'import', '-', '-c', 'ctrlc'], {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
