@@ -127,6 +127,7 @@ export class BundleScanner {
   private currentKey = '';
   private elementIndex = 0;
   private seenObjects = false;
+  private bundleTyped = false;
   private isScalarCapture = false;
   /** The first bytes of an element dropped for its size (to name it in the error). */
   private head: Uint8Array | undefined;
@@ -141,6 +142,11 @@ export class BundleScanner {
   /** True once the `objects` array has been seen (a document without one is not a bundle). */
   get hasObjects(): boolean {
     return this.seenObjects;
+  }
+
+  /** True once a top-level `"type": "bundle"` has been seen. */
+  get isBundle(): boolean {
+    return this.bundleTyped;
   }
 
   /**
@@ -429,13 +435,9 @@ export class BundleScanner {
     }
     if (state === 'header-value') {
       this.state = 'after-value';
-      return [
-        {
-          kind: 'header',
-          key: this.currentKey,
-          value: parseSmall(owned, this.captureStart, this.currentKey),
-        },
-      ];
+      const value = parseSmall(owned, this.captureStart, this.currentKey);
+      if (this.currentKey === 'type' && value === 'bundle') this.bundleTyped = true;
+      return [{ kind: 'header', key: this.currentKey, value }];
     }
     // An element of `objects`.
     this.state = 'after-elem';

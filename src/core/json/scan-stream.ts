@@ -16,12 +16,6 @@ export async function* scanStreamChunks(
   onEnd?: (hasObjects: boolean) => void,
 ): AsyncGenerator<ScanEvent[]> {
   const scanner = new BundleScanner(limits);
-  let bundleType = false;
-  const seen = (events: ScanEvent[]): ScanEvent[] => {
-    for (const e of events)
-      if (e.kind === 'header' && e.key === 'type' && e.value === 'bundle') bundleType = true;
-    return events;
-  };
   for await (const chunk of source) {
     onBytes?.(chunk.length);
     let events: ScanEvent[];
@@ -29,13 +23,13 @@ export async function* scanStreamChunks(
       events = scanner.push(chunk);
     } catch (err) {
       // The objects this chunk completed before the break are delivered first: they are whole.
-      if (err instanceof ScanError && err.completed.length > 0) yield seen(err.completed);
+      if (err instanceof ScanError && err.completed.length > 0) yield err.completed;
       throw err;
     }
-    yield seen(events);
+    yield events;
   }
-  yield seen(scanner.end());
-  if (!scanner.hasObjects && !bundleType)
+  yield scanner.end();
+  if (!scanner.hasObjects && !scanner.isBundle)
     throw new ScanError('not a STIX bundle: no "objects" array and no "type": "bundle"', 0);
   onEnd?.(scanner.hasObjects);
 }
