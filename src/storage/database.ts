@@ -118,7 +118,8 @@ export async function openDatabase(url: string): Promise<OpenedDatabase> {
     // First: the pragmas below lock the file too (a new database's switch to WAL), and another process may hold it.
     sqlite.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
     writes = new WriteSignal();
-    // 16 KiB pages: STIX bodies are often several KiB; smaller pages spill them into overflow chains (2-3x slower import).
+    // 16 KiB pages: chosen when smaller pages spilled bodies into overflow chains (then 2-3x slower imports). In the
+    // seventh session 4 KiB pages measured a tie for imports and POSTs (docs/benchmarks.md); kept.
     sqlite.pragma('page_size = 16384');
     sqlite.pragma('journal_mode = WAL');
     sqlite.pragma('synchronous = NORMAL');
