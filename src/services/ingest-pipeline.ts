@@ -201,12 +201,25 @@ export function parseAndValidate(
     ...p,
     path: path + p.path.replace(/^\$/, ''),
   }));
-  /** An error at `at` (a path within the object, from `$`). */
-  const refuse = (at: string, rule: string, message: string): void => {
-    problems.push({ path: path + at.slice(1), objectId: idOf(value), message, severity: 'error', rule });
+  // Looked for lone surrogates only where the text has such an escape.
+  const surrogates = text.includes('\\u') && SURROGATE_ESCAPE.test(text);
+  for (const p of textErrors(value, duplicateMember(text, value, names), surrogates))
+    problems.push({ ...p, path: path + p.path.slice(1) });
+  if (problems.some((p) => p.severity === 'error')) return { text, problems };
+  return { text, value: value as StixObject, problems };
+}
+
+/**
+ * The errors an object's text shows that its parse hides, with paths from `$`: `duplicate`, the path of a member
+ * name given twice (`duplicateMember`), and, when `surrogates` says the text may hold one, a lone surrogate.
+ */
+export function textErrors(value: unknown, duplicate: string | undefined, surrogates: boolean): Problem[] {
+  const errors: Problem[] = [];
+  const objectId = idOf(value);
+  const refuse = (path: string, rule: string, message: string): void => {
+    errors.push({ path, ...(objectId !== undefined ? { objectId } : {}), message, severity: 'error', rule });
   };
   // A member name twice in one object: JavaScript keeps the last value, other parsers the first.
-  const duplicate = duplicateMember(text, value, names);
   if (duplicate !== undefined)
     refuse(
       duplicate,
@@ -214,19 +227,15 @@ export function parseAndValidate(
       'this member name appears twice in one object: refused, since parsers disagree on which value counts (I-JSON, RFC 7493 §2.3)',
     );
   // JSON can escape half a UTF-16 surrogate pair (`"\ud800"`), which is no Unicode text: refused, and never
-  // stored (its canonical form, used to compare versions, does not exist). Looked for only where the text has
-  // such an escape.
-  if (text.includes('\\u') && SURROGATE_ESCAPE.test(text)) {
-    const bad = loneSurrogateAt(value, '$');
-    if (bad !== undefined)
-      refuse(
-        bad,
-        'unicode',
-        'a string holds a lone UTF-16 surrogate (an escape such as \\ud800 without its pair): not Unicode text',
-      );
-  }
-  if (problems.some((p) => p.severity === 'error')) return { text, problems };
-  return { text, value: value as StixObject, problems };
+  // stored (its canonical form, used to compare versions, does not exist).
+  const bad = surrogates ? loneSurrogateAt(value, '$') : undefined;
+  if (bad !== undefined)
+    refuse(
+      bad,
+      'unicode',
+      'a string holds a lone UTF-16 surrogate (an escape such as \\ud800 without its pair): not Unicode text',
+    );
+  return errors;
 }
 
 /**

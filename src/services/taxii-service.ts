@@ -26,6 +26,7 @@ import { STATUS_JSON, type Status, type StatusDetails, type TaxiiCollection } fr
 import {
   StatusGivenUp,
   formatMicros,
+  systemClock,
   type Collection,
   type NewVersion,
   type StatusObjectOutcome,
@@ -194,10 +195,7 @@ export class TaxiiService implements TaxiiBackend {
   ) {
     this.now = options.now ?? (() => new Date());
     const injected = options.now;
-    this.nowMicros =
-      injected !== undefined
-        ? () => injected().getTime() * 1000
-        : () => Math.floor((performance.timeOrigin + performance.now()) * 1000);
+    this.nowMicros = injected !== undefined ? () => injected().getTime() * 1000 : systemClock;
     this.onBackgroundError = options.onBackgroundError ?? (() => undefined);
     this.audit = options.audit;
     this.workerMinObjects = options.workerMinObjects ?? WORKER_MIN_OBJECTS;

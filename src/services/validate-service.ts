@@ -4,7 +4,8 @@ import type { Problem } from '../core/errors.js';
 import { ScanError, type ScannerLimits } from '../core/json/bundle-scanner.js';
 import { scanStream } from '../core/json/scan-stream.js';
 import { canonicalJson, validateBundle, validateObject, type ValidateOptions } from '../core/stix/index.js';
-import { assertBundleType, parseAndValidate, versionOfObject } from './ingest-pipeline.js';
+import { duplicateMember } from '../core/json/duplicate-keys.js';
+import { assertBundleType, parseAndValidate, textErrors, versionOfObject } from './ingest-pipeline.js';
 
 export interface ValidationReport {
   readonly objects: number;
@@ -54,7 +55,12 @@ export async function validateStream(
     )) {
       if (event.kind === 'header') {
         if (event.key === 'type' && event.value !== 'bundle') single = true;
-        if (Object.hasOwn(header, event.key)) repeated ??= event.key;
+        if (Object.hasOwn(header, event.key)) repeated ??= `$.${event.key}`;
+        else if (event.text !== undefined) {
+          // A name repeated inside a member's value (e.g. in one of its external references).
+          const inner = duplicateMember(event.text, event.value);
+          if (inner !== undefined) repeated ??= `$.${event.key}${inner.slice(1)}`;
+        }
         header[event.key] = event.value;
         continue;
       }
@@ -113,16 +119,10 @@ export async function validateStream(
   }
   if (single && fatal === undefined) {
     objects = 1;
-    if (repeated !== undefined)
-      add({
-        path: `$.${repeated}`,
-        message: 'this member name appears twice in the object (I-JSON, RFC 7493 §2.3)',
-        severity: 'error',
-        rule: 'duplicate-member',
-      });
     const ps = validateObject(header, options);
+    ps.push(...textErrors(header, repeated, true));
     ps.forEach(add);
-    if (repeated === undefined && !ps.some((x) => x.severity === 'error')) valid = 1;
+    if (!ps.some((x) => x.severity === 'error')) valid = 1;
     return { objects, valid, errors, warnings, fatal, problems, problemsOmitted: omitted, bytes };
   }
   if (fatal === undefined) {

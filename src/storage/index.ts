@@ -67,8 +67,8 @@ export interface StorageOptions {
   readonly clock?: Clock;
 }
 
-const systemClock: Clock = () => {
-  // Date.now() has millisecond resolution; performance.now() adds the sub-millisecond part.
+/** Microseconds since the epoch: Date.now() has millisecond resolution, performance.now() adds the rest. */
+export const systemClock: Clock = () => {
   const origin = performance.timeOrigin * 1000;
   return Math.floor(origin + performance.now() * 1000);
 };

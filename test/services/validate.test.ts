@@ -179,4 +179,29 @@ describe('a document that is one STIX object, not a bundle', () => {
     expect(twice.problems.map((p) => p.rule)).toContain('duplicate-member');
     expect(twice.valid).toBe(0);
   });
+
+  it('reports a name repeated inside a member, and a lone surrogate, with their paths', async () => {
+    const base = {
+      ...malware('2021-03-02T00:00:00.000Z', 'a'),
+      external_references: [{ source_name: 'x', url: 'https://example.org/' }],
+    };
+    const nested = await validateStream(
+      once(JSON.stringify(base).replace('"source_name":"x"', '"source_name":"x","source_name":"y"')),
+      nodeValidateOptions(),
+    );
+    expect(nested.valid).toBe(0);
+    expect(nested.problems).toContainEqual(
+      expect.objectContaining({
+        rule: 'duplicate-member',
+        path: '$.external_references[0].source_name',
+        objectId: base.id,
+      }),
+    );
+    const lone = await validateStream(
+      once(JSON.stringify(base).replace('"name":"m"', '"name":"m\\ud800"')),
+      nodeValidateOptions(),
+    );
+    expect(lone.valid).toBe(0);
+    expect(lone.problems).toContainEqual(expect.objectContaining({ rule: 'unicode', path: '$.name' }));
+  });
 });

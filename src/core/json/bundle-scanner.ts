@@ -59,8 +59,11 @@ export type ScanEvent =
       /** The id the element appears to have (from its first bytes), to name it in the error. */
       readonly objectId?: string | undefined;
     }
-  /** A top-level member other than `objects` (e.g. `type`, `id`, `more`), already parsed. */
-  | { readonly kind: 'header'; readonly key: string; readonly value: unknown };
+  /**
+   * A top-level member other than `objects` (e.g. `type`, `id`, `more`), already parsed; `text` is its JSON text
+   * when the value is an object or an array (for checks the parse cannot make, such as repeated member names).
+   */
+  | { readonly kind: 'header'; readonly key: string; readonly value: unknown; readonly text?: string };
 
 /** A problem with the document's structure: nothing after `offset` can be trusted. */
 export class ScanError extends Error {
@@ -429,15 +432,19 @@ export class BundleScanner {
     this.isScalarCapture = false;
 
     if (state === 'key') {
-      this.currentKey = parseSmall(owned, this.captureStart, 'member name') as string;
+      this.currentKey = parseSmall(owned, this.captureStart, 'member name').value as string;
       this.state = 'colon';
       return [];
     }
     if (state === 'header-value') {
       this.state = 'after-value';
-      const value = parseSmall(owned, this.captureStart, this.currentKey);
+      const { value, text } = parseSmall(owned, this.captureStart, this.currentKey);
       if (this.currentKey === 'type' && value === 'bundle') this.bundleTyped = true;
-      return [{ kind: 'header', key: this.currentKey, value }];
+      return [
+        typeof value === 'object' && value !== null
+          ? { kind: 'header', key: this.currentKey, value, text }
+          : { kind: 'header', key: this.currentKey, value },
+      ];
     }
     // An element of `objects`.
     this.state = 'after-elem';
@@ -507,7 +514,7 @@ function concat(pieces: readonly Uint8Array[], total: number): Uint8Array {
 
 const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function parseSmall(bytes: Uint8Array, offset: number, what: string): unknown {
+function parseSmall(bytes: Uint8Array, offset: number, what: string): { value: unknown; text: string } {
   let text: string;
   try {
     text = decoder.decode(bytes);
@@ -515,7 +522,7 @@ function parseSmall(bytes: Uint8Array, offset: number, what: string): unknown {
     throw new ScanError(`invalid UTF-8 in ${what}`, offset);
   }
   try {
-    return JSON.parse(text) as unknown;
+    return { value: JSON.parse(text) as unknown, text };
   } catch (err) {
     throw new ScanError(`invalid JSON in ${what}: ${(err as Error).message}`, offset);
   }
