@@ -183,7 +183,8 @@ export class AuthService {
     const space = authorization.indexOf(' ');
     const scheme = (space < 0 ? authorization : authorization.slice(0, space)).toLowerCase();
     const value = space < 0 ? '' : authorization.slice(space + 1).trim();
-    if (scheme === 'bearer') return this.bearer(value);
+    // `Token` is the scheme of taxii2-client's TokenAuth (the OASIS Python client): the same API tokens.
+    if (scheme === 'bearer' || scheme === 'token') return this.bearer(value);
     if (scheme === 'basic') return this.basic(authorization, value);
     throw unauthenticated();
   }

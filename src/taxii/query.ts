@@ -1,7 +1,8 @@
 /**
  * TAXII 2.1 URL parameters (§3.4, §3.5): `added_after`, `limit`, `next` and `match[…]`, parsed and checked per
- * endpoint. Values of one field are comma-separated and ORed; fields are ANDed. Anything malformed, and any
- * `match[…]` field the endpoint does not support, is an INVALID error (400). Pure.
+ * endpoint. Values of one field are comma-separated and ORed; fields are ANDed. Anything malformed, and any defined
+ * `match[…]` field the endpoint does not take, is an INVALID error (400); fields TAXII does not define are ignored.
+ * Pure.
  */
 import { invalid } from '../core/errors.js';
 import { isTimestamp } from '../core/stix/index.js';
@@ -34,6 +35,9 @@ const ALLOWED: Record<Endpoint, readonly string[]> = {
   delete: ['version', 'spec_version'],
   versions: ['added_after', 'limit', 'next', 'spec_version'],
 };
+
+/** The `match[…]` fields TAXII 2.1 defines (§3.4.1). */
+const DEFINED_FIELDS: readonly string[] = ['id', 'type', 'version', 'spec_version'];
 
 const ID_RE =
   /^[a-z0-9][a-z0-9-]{0,248}[a-z0-9]--[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -84,7 +88,15 @@ export function parseFilter(endpoint: Endpoint, raw: Raw, limits: { maxLimit: nu
   for (const key of Object.keys(raw)) {
     const m = /^match\[(.*)\]$/.exec(key);
     if (m) {
-      if (!allowed.includes(m[1]!)) throw invalid(`match[${m[1]!}] is not supported on this endpoint`);
+      const field = m[1]!;
+      // §3.4: a request MAY use a field this standard does not define, and a server MAY ignore it (e.g. the
+      // interoperability filters match[tlp], match[relationships-all]). A defined field this endpoint does not
+      // take (match[type] on one object) is refused: answering as if it were not there would mislead.
+      if (!DEFINED_FIELDS.includes(field)) {
+        if (field === '') throw invalid('malformed parameter "match[]"');
+        continue;
+      }
+      if (!allowed.includes(field)) throw invalid(`match[${field}] is not supported on this endpoint`);
     } else if (['added_after', 'limit', 'next'].includes(key) && !allowed.includes(key)) {
       throw invalid(`parameter ${key} is not supported on this endpoint`);
     } else if (key.startsWith('match')) {

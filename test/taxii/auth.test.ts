@@ -68,6 +68,9 @@ for (const target of testDatabases) {
       const tokens = await storage.principals.listTokens();
       expect(JSON.stringify(tokens)).not.toContain(t.token);
       expect((await auth.authenticate(`Bearer ${t.token}`)).kind).toBe('token');
+      // taxii2-client's TokenAuth sends the same token under the scheme name `Token`.
+      expect((await auth.authenticate(`Token ${t.token}`)).kind).toBe('token');
+      await expect(auth.authenticate(`Token ${t.token}x`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
       now = new Date(now.getTime() + 2 * 86_400_000);
       await expect(auth.authenticate(`Bearer ${t.token}`)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
       const u = await auth.createToken('alice', 'other');

@@ -80,7 +80,7 @@ describe('TAXII URL parameters', () => {
       { 'match[type]': 'Indicator' },
       { 'match[version]': 'latest' },
       { 'match[spec_version]': '2' },
-      { 'match[foo]': 'x' },
+      { 'match[]': 'x' },
       { match: 'x' },
       { added_after: ['2021-01-01T00:00:00Z', '2021-01-02T00:00:00Z'] },
     ])
@@ -101,5 +101,16 @@ describe('TAXII URL parameters', () => {
 
   it('parameters outside TAXII are ignored', () => {
     expect(parseFilter('objects', { _: '123' }, limits)).toMatchObject({ types: undefined });
+  });
+
+  it('match fields TAXII does not define are ignored (§3.4), on every endpoint', () => {
+    for (const endpoint of ['objects', 'manifest', 'object', 'versions', 'delete'] as const) {
+      const f = parseFilter(
+        endpoint,
+        { 'match[tlp]': 'green', 'match[relationships-all]': id, 'match[x_acme_score]': ['1', '2'] },
+        limits,
+      );
+      expect(f, endpoint).toEqual(parseFilter(endpoint, {}, limits));
+    }
   });
 });
