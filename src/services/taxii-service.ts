@@ -369,11 +369,25 @@ export class TaxiiService implements TaxiiBackend {
       filter,
       { e: endpoint, r: root, c: collection.id, o: objectId },
     );
-    // The object is there, but no version of it matches (e.g. a version that was deleted: TAXII 2.1 §5.7, "any
-    // subsequent attempts to fetch that object/version … MUST return an HTTP 404"). Not when paging on: an empty
-    // page after added_after or next is the end of the list.
-    if (page.items.length === 0 && filter.addedAfter === undefined && filter.next === undefined)
-      throw notFound(`no version of ${objectId} in this collection matches the request`);
+    // The object is there, but no version of it matches. A search that finds nothing is an empty envelope (§5.4,
+    // §5.6), unless a version asked for was deleted from this collection: TAXII 2.1 §5.7, "any subsequent attempts
+    // to fetch that object/version … MUST return an HTTP 404". (Not when paging on: an empty page after
+    // added_after or next is the end of the list.)
+    const asked = filter.versions?.timestamps ?? [];
+    if (
+      page.items.length === 0 &&
+      endpoint === 'object' &&
+      asked.length > 0 &&
+      filter.addedAfter === undefined &&
+      filter.next === undefined &&
+      (await this.storage.objects.wasDeleted(
+        collection.id,
+        objectId,
+        asked.map(timestampKey),
+        await this.visibility(principal, await this.storage.taxii.generation()),
+      ))
+    )
+      throw notFound(`the version of ${objectId} asked for was deleted from this collection`);
     return page;
   }
 

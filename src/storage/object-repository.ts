@@ -380,14 +380,31 @@ export class ObjectRepository {
 
   /**
    * Removes entries (versions) of one object from one collection, by seq; the newest remaining version becomes
-   * the latest. Stored versions stay (other collections may hold them). Returns how many entries went.
+   * the latest. Stored versions stay (other collections may hold them), and each removal is recorded
+   * (`collection_deletions`, see `wasDeleted`). Returns how many entries went.
    */
   async removeEntries(collectionId: string, objectId: string, seqs: readonly number[]): Promise<number> {
     if (seqs.length === 0) return 0;
+    const deletedAt = formatMicros(this.clock());
     return this.db.transaction().execute(async (trx) => {
       if (this.kind === 'postgres') await sql`select pg_advisory_xact_lock(${PG_WRITE_LOCK})`.execute(trx);
       let removed = 0;
       for (const part of chunks(seqs, IN_CHUNK)) {
+        await trx
+          .insertInto('collection_deletions')
+          .columns(['collection_id', 'version_row', 'deleted_at'])
+          .expression((eb) =>
+            eb
+              .selectFrom('collection_entries')
+              .select(['collection_id', 'version_row', sql.lit(deletedAt).as('deleted_at')])
+              .where('collection_id', '=', collectionId)
+              .where('object_id', '=', objectId)
+              .where('seq', 'in', part),
+          )
+          .onConflict((oc) =>
+            oc.columns(['collection_id', 'version_row']).doUpdateSet({ deleted_at: deletedAt }),
+          )
+          .execute();
         const r = await trx
           .deleteFrom('collection_entries')
           .where('collection_id', '=', collectionId)
@@ -413,6 +430,29 @@ export class ObjectRepository {
       }
       return removed;
     });
+  }
+
+  /**
+   * Whether a DELETE removed from the collection a version of `objectId` with one of `versionKeys` that the
+   * caller may see (with `visibility`; any, without).
+   */
+  async wasDeleted(
+    collectionId: string,
+    objectId: string,
+    versionKeys: readonly string[],
+    visibility?: Visibility,
+  ): Promise<boolean> {
+    if (versionKeys.length === 0) return false;
+    let query = this.db
+      .selectFrom('collection_deletions as d')
+      .innerJoin('stix_versions as v', 'v.row_id', 'd.version_row')
+      .select('d.version_row')
+      .where('d.collection_id', '=', collectionId)
+      .where('v.id', '=', objectId)
+      .where('v.version_key', 'in', versionKeys.slice(0, IN_CHUNK));
+    const visible = visibilityFilter(visibility);
+    if (visible) query = query.where(visible);
+    return (await query.limit(1).executeTakeFirst()) !== undefined;
   }
 
   /** Entries of one collection in `seq` order, joined with their bodies. */

@@ -166,6 +166,14 @@ export interface VersionMarkingRefTable {
   marking_ref: string;
 }
 
+/** A version a TAXII DELETE removed from a collection (TAXII 2.1 §5.7: fetching it again is 404). */
+export interface CollectionDeletionTable {
+  collection_id: string;
+  /** The version (`stix_versions.row_id`). */
+  version_row: number;
+  deleted_at: string;
+}
+
 /** Append-only (database triggers refuse UPDATE and DELETE). Never holds an object body. */
 export interface AuditLogTable {
   seq: Generated<number>;
@@ -196,5 +204,6 @@ export interface Database {
   sharing_group_members: SharingGroupMemberTable;
   statement_markings: StatementMarkingTable;
   version_marking_refs: VersionMarkingRefTable;
+  collection_deletions: CollectionDeletionTable;
   audit_log: AuditLogTable;
 }

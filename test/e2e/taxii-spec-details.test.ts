@@ -1,7 +1,7 @@
 /**
  * TAXII 2.1 details an external conformance review found (2026-11-23), each against a real server: microsecond
  * request timestamps, version 4 collection ids, HTTPS-or-relative API root URLs, TAXII error resources for errors
- * raised before routing, no empty envelope accepted, and 404 for an object version that is not there.
+ * raised before routing, no empty envelope accepted, and 404 for an object version that was deleted.
  */
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -191,7 +191,7 @@ for (const target of testDatabases) {
       expect(accepted).toMatch(/^HTTP\/1\.1 100 Continue\r\n\r\nHTTP\/1\.1 202 /);
     });
 
-    it('objects/{id}/ with a version that is not there (or was deleted) is 404 (§5.7); paging past the end is not', async () => {
+    it('objects/{id}/ with a deleted version is 404 (§5.7); a version never stored is an empty envelope (§5.4, §5.6)', async () => {
       const id = malware(2).id;
       expect(
         (await post(JSON.stringify({ objects: [malware(2), malware(2, '2022-01-01T00:00:00.000Z')] })))
@@ -209,7 +209,24 @@ for (const target of testDatabases) {
       const gone = await one('?match[version]=2021-03-02T00:00:00.000Z');
       expect(gone.status).toBe(404);
       expect(gone.headers.get('content-type')).toBe(TAXII);
-      expect((await one('?match[version]=1999-01-01T00:00:00.000Z')).status).toBe(404);
+      // Asked for with another that is there: that one only. Never stored, or another spec version: nothing, a 200.
+      const both = await one('?match[version]=2021-03-02T00:00:00.000Z,2022-01-01T00:00:00.000Z');
+      expect(both.status).toBe(200);
+      expect(
+        ((await both.json()) as { objects: { modified: string }[] }).objects.map((o) => o.modified),
+      ).toEqual(['2022-01-01T00:00:00.000Z']);
+      for (const q of ['?match[version]=1999-01-01T00:00:00.000Z', '?match[spec_version]=2.0']) {
+        const none = await one(q);
+        expect(none.status, q).toBe(200);
+        expect(await none.json(), q).toEqual({ more: false });
+      }
+      const versions = await fetch(
+        `${s.root}collections/${collection}/objects/${id}/versions/?match[spec_version]=2.0`,
+        {
+          headers: headers(),
+        },
+      );
+      expect(versions.status).toBe(200);
       expect((await one('')).status).toBe(200);
       // An empty page after added_after is the end of the list, not a missing object.
       const after = await one('?added_after=2099-01-01T00:00:00.000Z');

@@ -211,6 +211,48 @@ for (const target of testDatabases) {
       expect(latestGlobal.map((v) => v.versionKey)).toEqual(['2021-04-01T00:00:00.000Z']);
     });
 
+    it('records what a DELETE removed from a collection, and tells only those who may see it', async () => {
+      const s = await open();
+      await s.objects.writeBatch(
+        'c1',
+        [version(A, '2021-01-01T00:00:00.000Z'), version(A, '2021-02-01T00:00:00.000Z')],
+        policy,
+      );
+      await s.objects.writeBatch('c2', [version(A, '2021-01-01T00:00:00.000Z')], policy);
+      const all = await s.objects.listEntries({ collectionId: 'c1', versions: 'all', limit: 10 });
+      const first = all.find((e) => e.versionKey === '2021-01-01T00:00:00.000Z')!;
+      expect(await s.objects.wasDeleted('c1', A, ['2021-01-01T00:00:00.000Z'])).toBe(false);
+      expect(await s.objects.removeEntries('c1', A, [first.seq])).toBe(1);
+      expect(await s.objects.wasDeleted('c1', A, ['2021-01-01T00:00:00.000Z'])).toBe(true);
+      // Another version, another collection, another object: nothing was deleted there.
+      expect(await s.objects.wasDeleted('c1', A, ['2021-02-01T00:00:00.000Z'])).toBe(false);
+      expect(await s.objects.wasDeleted('c2', A, ['2021-01-01T00:00:00.000Z'])).toBe(false);
+      expect(await s.objects.wasDeleted('c1', B, ['2021-01-01T00:00:00.000Z'])).toBe(false);
+      // The same access decision as every read: an anonymous caller may not see an unmarked (default TLP:AMBER)
+      // version, so it is not told that one was deleted; a member of the community is.
+      const anonymous = {
+        organizationId: null,
+        isMember: false,
+        isPeer: false,
+        groupIds: [],
+        passOnGroupIds: [],
+      };
+      const member = {
+        ...anonymous,
+        organizationId: 'identity--44444444-4444-4444-8444-444444444444',
+        isMember: true,
+      };
+      expect(await s.objects.wasDeleted('c1', A, ['2021-01-01T00:00:00.000Z'], anonymous)).toBe(false);
+      expect(await s.objects.wasDeleted('c1', A, ['2021-01-01T00:00:00.000Z'], member)).toBe(true);
+      // Deleting it again (re-added first) keeps one record.
+      await s.objects.writeBatch('c1', [version(A, '2021-01-01T00:00:00.000Z')], policy);
+      const again = await s.objects.listEntries({ collectionId: 'c1', versions: 'all', limit: 10 });
+      await s.objects.removeEntries('c1', A, [
+        again.find((e) => e.versionKey === '2021-01-01T00:00:00.000Z')!.seq,
+      ]);
+      expect(await s.objects.wasDeleted('c1', A, ['2021-01-01T00:00:00.000Z'])).toBe(true);
+    });
+
     it('applies the domain version rules (revocation is final)', async () => {
       const s = await open();
       await s.objects.writeBatch('c1', [version(A, '2021-01-01T00:00:00.000Z', { revoked: true })], policy);
