@@ -28,9 +28,12 @@ describe('validate (no storage)', () => {
     expect(report.problems.find((p) => p.rule === 'conflict')).toMatchObject({ path: '$.objects[1]' });
   });
 
-  it('refuses a document whose type is not "bundle"', async () => {
-    const report = await validateStream(once('{"type":"indicator","objects":[]}'), nodeValidateOptions());
+  it('refuses a document whose type is not "bundle" when objects comes before it', async () => {
+    const report = await validateStream(once('{"objects":[],"type":"indicator"}'), nodeValidateOptions());
     expect(report.fatal?.message).toMatch(/not a STIX bundle/);
+    // Once the type says it is one object, "objects" is one of its properties (here an invalid one).
+    const one = await validateStream(once('{"type":"indicator","objects":[]}'), nodeValidateOptions());
+    expect(one).toMatchObject({ objects: 1, valid: 0, fatal: undefined });
   });
 });
 
@@ -178,6 +181,31 @@ describe('a document that is one STIX object, not a bundle', () => {
     );
     expect(twice.problems.map((p) => p.rule)).toContain('duplicate-member');
     expect(twice.valid).toBe(0);
+  });
+
+  it("reads observed-data's deprecated objects dictionary as a property, not as a bundle's list", async () => {
+    const od = {
+      type: 'observed-data',
+      spec_version: '2.1',
+      id: 'observed-data--b67d30ff-02ac-498a-92f9-32f845f448cf',
+      created: '2016-04-06T19:58:16.000Z',
+      modified: '2016-04-06T19:58:16.000Z',
+      first_observed: '2015-12-21T19:00:00Z',
+      last_observed: '2015-12-21T19:00:00Z',
+      number_observed: 1,
+      objects: { '0': { type: 'ipv4-addr', value: '198.51.100.3' } },
+    };
+    const r = await validateStream(once(JSON.stringify(od)), nodeValidateOptions());
+    expect(r).toMatchObject({ objects: 1, valid: 1, errors: 0, fatal: undefined });
+    expect(r.problems.map((p) => p.rule)).toContain('deprecated');
+    // In a bundle, objects is still the bundle's list, and must be one.
+    const bundle = await validateStream(
+      once(
+        JSON.stringify({ type: 'bundle', id: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d', objects: {} }),
+      ),
+      nodeValidateOptions(),
+    );
+    expect(bundle.fatal?.message).toMatch(/"objects" must be an array/);
   });
 
   it('reports a name repeated inside a member, and a lone surrogate, with their paths', async () => {

@@ -131,6 +131,11 @@ export class BundleScanner {
   private elementIndex = 0;
   private seenObjects = false;
   private bundleTyped = false;
+  /**
+   * A `type` other than "bundle" came first: the document is one STIX object, and an `objects` member is one of its
+   * properties (observed-data's deprecated `objects` dictionary), read like any other member.
+   */
+  private oneObject = false;
   private isScalarCapture = false;
   /** The first bytes of an element dropped for its size (to name it in the error). */
   private head: Uint8Array | undefined;
@@ -283,7 +288,7 @@ export class BundleScanner {
           i++;
           break;
         case 'value':
-          if (this.currentKey === 'objects') {
+          if (this.currentKey === 'objects' && !this.oneObject) {
             if (this.seenObjects) throw new ScanError('duplicate "objects" member', at);
             if (c !== OPEN_BRACKET) throw new ScanError('"objects" must be an array', at);
             this.seenObjects = true;
@@ -439,7 +444,10 @@ export class BundleScanner {
     if (state === 'header-value') {
       this.state = 'after-value';
       const { value, text } = parseSmall(owned, this.captureStart, this.currentKey);
-      if (this.currentKey === 'type' && value === 'bundle') this.bundleTyped = true;
+      if (this.currentKey === 'type') {
+        if (value === 'bundle') this.bundleTyped = true;
+        else if (!this.seenObjects) this.oneObject = true;
+      }
       return [
         typeof value === 'object' && value !== null
           ? { kind: 'header', key: this.currentKey, value, text }

@@ -715,6 +715,7 @@ const SCOS: TypeSpec[] = [
     { value: STR, display_name: STR, belongs_to_ref: ref('user-account') },
     ['value'],
     ['value'],
+    'email-addr',
   ),
   sco(
     'email-message',
@@ -859,6 +860,7 @@ const SCOS: TypeSpec[] = [
     },
     [],
     ['key', 'values'],
+    'registry-key',
   ),
   sco(
     'x509-certificate',

@@ -463,6 +463,12 @@ function checkCustomName(ctx: Ctx, key: string, v: unknown, parent: string): voi
   }
   if (v === null)
     return err(ctx, at(parent, key), 'type', 'null is not a STIX value; omit the property instead');
+  if (typeof v === 'object') {
+    // §2.12 (list): an empty list is never a value, in a custom property either.
+    const empty = emptyListIn(v, at(parent, key));
+    if (empty !== undefined)
+      err(ctx, empty, 'empty-list', 'lists must not be empty; omit the property instead');
+  }
   if (kind === 1 && identifierType(v) === undefined) {
     warn(
       ctx,
@@ -473,6 +479,30 @@ function checkCustomName(ctx: Ctx, key: string, v: unknown, parent: string): voi
   } else if (kind === 2 && !isIdentifierList(v)) {
     warn(ctx, at(parent, key), 'custom-ref', 'a property ending in _refs should hold a list of identifiers');
   }
+}
+
+/** The path of the first empty list in `v` (itself included), if any. */
+function emptyListIn(v: unknown, path: string): string | undefined {
+  if (Array.isArray(v)) {
+    if (v.length === 0) return path;
+    for (let i = 0; i < v.length; i++) {
+      const x: unknown = v[i];
+      if (typeof x === 'object' && x !== null) {
+        const found = emptyListIn(x, at(path, i));
+        if (found !== undefined) return found;
+      }
+    }
+    return undefined;
+  }
+  if (!isRec(v)) return undefined;
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    if (typeof x === 'object' && x !== null) {
+      const found = emptyListIn(x, at(path, k));
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
 }
 
 function isIdentifierList(v: unknown): boolean {
@@ -667,7 +697,7 @@ export function isIpv6(s: string): boolean {
   const slash = s.indexOf('/');
   if (slash >= 0) {
     const pre = s.slice(slash + 1);
-    if (!/^\d{1,3}$/.test(pre) || Number(pre) > 128) return false;
+    if (!/^(?:0|[1-9]\d{0,2})$/.test(pre) || Number(pre) > 128) return false;
     addr = s.slice(0, slash);
   }
   let groups = 8;
@@ -824,11 +854,49 @@ function checkMarkingDefinition(ctx: Ctx, o: Rec, path: string): void {
   }
 }
 
+/**
+ * A CPE 2.3 formatted string: `cpe:2.3:` part, then ten attributes (NISTIR 7695 §6.2; the pattern of the CPE 2.3
+ * dictionary schema).
+ */
+const CPE_VALUE = String.raw`(?:(?:\?*|\*?)(?:[a-zA-Z0-9\-._]|\\[\\*?!"#$%&'()+,/:;<=>@\[\]^\`{|}~])+(?:\?*|\*?)|[*-])`;
+const CPE23_RE = new RegExp(
+  String.raw`^cpe:2\.3:[aho*-](?::${CPE_VALUE}){5}:(?:[a-zA-Z]{2,3}(?:-(?:[a-zA-Z]{2}|[0-9]{3}))?|[*-])(?::${CPE_VALUE}){4}$`,
+);
+
+/** IANA's top-level media types (RFC 6838 §4.2, and the registry since). */
+const MEDIA_TOP = new Set([
+  'application',
+  'audio',
+  'example',
+  'font',
+  'haptics',
+  'image',
+  'message',
+  'model',
+  'multipart',
+  'text',
+  'video',
+]);
+const MEDIA_TYPE_RE = /^([A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126})\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
+
+/** §6.1.1, §6.7.1: mime_type is an IANA media type (`type/subtype`, a registered top-level type). */
+function checkMediaType(ctx: Ctx, o: Rec, path: string): void {
+  const v = o.mime_type;
+  if (typeof v !== 'string') return;
+  const m = MEDIA_TYPE_RE.exec(v);
+  if (!m || !MEDIA_TOP.has(m[1]!.toLowerCase()))
+    err(
+      ctx,
+      at(path, 'mime_type'),
+      'media-type',
+      `${show(v.slice(0, 80))} is not an IANA media type (type/subtype)`,
+    );
+}
+
+/** §3.8: names reserved for future versions of STIX, on every object. */
+const RESERVED_PROPERTIES = ['action', 'severity', 'username', 'phone_number'] as const;
+
 export const CHECKS: Readonly<Record<string, Check>> = {
-  'course-of-action': (ctx, o, path) => {
-    if (o.action !== undefined)
-      err(ctx, at(path, 'action'), 'reserved-property', '"action" is reserved (§4.3)');
-  },
   seen: (ctx, o, path) => notBefore(ctx, o, path, 'first_seen', 'last_seen'),
   indicator: (ctx, o, path) => {
     if (
@@ -932,6 +1000,7 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     if (o.decryption_key !== undefined && o.encryption_algorithm === undefined) {
       err(ctx, at(path, 'decryption_key'), 'dependency', 'decryption_key requires encryption_algorithm');
     }
+    checkMediaType(ctx, o, path);
   },
   'email-message': (ctx, o, path) => {
     if (o.is_multipart === false && o.body_multipart !== undefined) {
@@ -946,7 +1015,31 @@ export const CHECKS: Readonly<Record<string, Check>> = {
       err(ctx, path, 'exclusive', 'a MIME part has exactly one of body or body_raw_ref');
     }
   },
-  file: (ctx, o, path) => atLeastOne(ctx, o, path, ['hashes', 'name'], 'file'),
+  file: (ctx, o, path) => {
+    atLeastOne(ctx, o, path, ['hashes', 'name'], 'file');
+    checkMediaType(ctx, o, path);
+  },
+  'email-addr': (ctx, o, path) => {
+    // §6.5.1: the address itself (an addr-spec); a display name goes in display_name.
+    if (typeof o.value === 'string' && /[<>]/.test(o.value))
+      err(
+        ctx,
+        at(path, 'value'),
+        'email-address',
+        'value is the address alone (RFC 5322 addr-spec), without a display name: use display_name for that',
+      );
+  },
+  'registry-key': (ctx, o, path) => {
+    // §6.17.1: the hive is written out in full (HKEY_LOCAL_MACHINE, not HKLM).
+    const hive = typeof o.key === 'string' ? /^(HKLM|HKCU|HKCR|HKU|HKCC|HKPD)(?:\\|$)/i.exec(o.key) : null;
+    if (hive)
+      err(
+        ctx,
+        at(path, 'key'),
+        'registry-hive',
+        `the hive must be written out in full (e.g. HKEY_LOCAL_MACHINE), not abbreviated as ${hive[1]!}`,
+      );
+  },
   ipv4: (ctx, o, path) => {
     if (typeof o.value === 'string' && !IPV4_RE.test(o.value)) {
       err(ctx, at(path, 'value'), 'ip-address', `${show(o.value)} is not an IPv4 address or CIDR block`);
@@ -974,6 +1067,9 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     err(ctx, path, 'required', 'a process requires at least one property besides type, id and spec_version');
   },
   software: (ctx, o, path) => {
+    // §6.14.1: a CPE 2.3 formatted string (NISTIR 7695 §6.2).
+    if (typeof o.cpe === 'string' && !CPE23_RE.test(o.cpe))
+      err(ctx, at(path, 'cpe'), 'cpe', `${show(o.cpe.slice(0, 80))} is not a CPE 2.3 formatted string`);
     const langs = o.languages;
     if (!Array.isArray(langs)) return;
     for (let i = 0; i < langs.length; i++) {
@@ -996,6 +1092,18 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     atLeastOne(ctx, o, path, ['description', 'url', 'external_id'], 'an external reference');
     const src = o.source_name;
     const xid = o.external_id;
+    // §2.5: a CAPEC or CVE reference has source_name "capec" or "cve", lower case.
+    if (
+      typeof src === 'string' &&
+      (src.toLowerCase() === 'capec' || src.toLowerCase() === 'cve') &&
+      src !== src.toLowerCase()
+    )
+      err(
+        ctx,
+        at(path, 'source_name'),
+        'external-id',
+        `source_name must be "${src.toLowerCase()}", in lower case`,
+      );
     // §2.5: a CAPEC or CVE id, when given, is in external_id in its own format (a reference by URL alone is fine).
     if (src === 'capec' || src === 'cve') {
       const re = src === 'capec' ? /^CAPEC-\d+$/ : /^CVE-\d{4}-\d{4,}$/;
@@ -1074,13 +1182,18 @@ function checkIdProp(
   if (spec?.category === 'sco') {
     const contributing = spec.idContributing ?? [];
     const allOptional = contributing.length > 0 && contributing.every((k) => !spec.required.includes(k));
-    if (allOptional && version !== '4' && contributing.every((k) => obj[k] === undefined))
+    if (
+      version !== '4' &&
+      (contributing.length === 0 || (allOptional && contributing.every((k) => obj[k] === undefined)))
+    )
       // §2.9: with none of its ID-contributing properties present, an SCO's id MUST be a UUIDv4.
       err(
         ctx,
         p,
         'id-version',
-        `this ${type} has none of ${contributing.join(', ')}: its id must be a UUIDv4`,
+        contributing.length === 0
+          ? `a ${type} has no ID-contributing properties: its id must be a UUIDv4`
+          : `this ${type} has none of ${contributing.join(', ')}: its id must be a UUIDv4`,
       );
     else if (version !== '4' && version !== '5')
       // §2.9 requires only an RFC 4122 UUID; §3.4 says other algorithms MAY be used.
@@ -1133,6 +1246,8 @@ function validateInto(value: unknown, path: string, ctx: Ctx, inBundle: boolean)
       else if (key !== 'id' && key !== 'type') checkProp(ctx, p, v, path, key);
     } else {
       checkCustomName(ctx, key, v, path);
+      if ((RESERVED_PROPERTIES as readonly string[]).includes(key))
+        err(ctx, at(path, key), 'reserved-property', `${show(key)} is a reserved property name (§3.8)`);
     }
   }
   for (const r of objSpec.required) {

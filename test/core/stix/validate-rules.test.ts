@@ -27,6 +27,7 @@ const with_ = (base: Obj, patch: Obj): Obj => {
 const IND = SDO_EXAMPLES.indicator!;
 /** Edited SCOs keep their old id, which is then (rightly) no longer their deterministic one. */
 const notScoId = (k: string): boolean => !k.startsWith('sco-id@');
+const notScoIdProblem = (p: { rule: string }): boolean => p.rule !== 'sco-id';
 const MAL = SDO_EXAMPLES.malware!;
 const REL = SRO_EXAMPLES.relationship!;
 
@@ -364,10 +365,26 @@ describe('custom properties and custom objects', () => {
       "custom-property-name@$['9lives']",
     ]);
   });
-  it('course-of-action: "action" is a reserved property', () => {
+  it('action, severity, username and phone_number are reserved on every object (§3.8); plural forms are not', () => {
     expect(errorKeys(v(with_(SDO_EXAMPLES['course-of-action']!, { action: 'x' })))).toEqual([
       'reserved-property@$.action',
     ]);
+    expect(errorKeys(v(with_(IND, { severity: 'high', username: 'x', phone_number: '1' })))).toEqual([
+      'reserved-property@$.severity',
+      'reserved-property@$.username',
+      'reserved-property@$.phone_number',
+    ]);
+    expect(errorKeys(v(with_(SCO_EXAMPLES.file!, { action: true })).filter(notScoIdProblem))).toEqual([
+      'reserved-property@$.action',
+    ]);
+    expect(errorKeys(v(with_(IND, { usernames: ['x'], phone_numbers: ['1'] })))).toEqual([]);
+  });
+  it('a custom property holds no empty list, at any depth (§2.12)', () => {
+    expect(errorKeys(v(with_(IND, { x_acme_tags: [] })))).toEqual(['empty-list@$.x_acme_tags']);
+    expect(errorKeys(v(with_(IND, { x_acme: { scores: [1, []] } })))).toEqual([
+      'empty-list@$.x_acme.scores[1]',
+    ]);
+    expect(errorKeys(v(with_(IND, { x_acme: { scores: [1] } })))).toEqual([]);
   });
   it('custom property names are 3–250 lower-case ASCII letters, digits or underscores, from a letter', () => {
     expect(errorKeys(v(with_(IND, { x_acme_score: 5, acme_rank: 1 })))).toEqual([]);
@@ -725,5 +742,57 @@ describe('hostile input is bounded', () => {
   });
   it('non-objects are reported, never thrown', () => {
     for (const x of [null, 1, 'str', [], undefined]) expect(hasErrors(v(x))).toBe(true);
+  });
+});
+
+describe('SCO property formats', () => {
+  const sco = (type: string, patch: Obj): string[] =>
+    errorKeys(v(with_(SCO_EXAMPLES[type]!, patch)).filter(notScoIdProblem));
+  it('artifact and file mime_type is an IANA media type (§6.1.1, §6.7.1)', () => {
+    expect(sco('artifact', { mime_type: 'bla/blabla' })).toEqual(['media-type@$.mime_type']);
+    expect(sco('artifact', { mime_type: 'zip' })).toEqual(['media-type@$.mime_type']);
+    expect(sco('file', { mime_type: 'application/vnd.ms-excel' })).toEqual([]);
+    expect(sco('file', { mime_type: 'text/plain; charset=utf-8' })).toEqual(['media-type@$.mime_type']);
+  });
+  it('software cpe is a CPE 2.3 formatted string (§6.14.1)', () => {
+    expect(sco('software', { cpe: 'invalid' })).toEqual(['cpe@$.cpe']);
+    expect(sco('software', { cpe: 'cpe:/a:microsoft:word:2000' })).toEqual(['cpe@$.cpe']);
+    expect(sco('software', { cpe: 'cpe:2.3:o:microsoft:windows_10:1607:*:*:*:*:*:x64:*' })).toEqual([]);
+    expect(sco('software', { cpe: 'cpe:2.3:a:acme:widget\\:pro:1.0:*:*:en-us:*:*:*:*' })).toEqual([]);
+  });
+  it('email-addr value is the address alone, without a display name (§6.5.1)', () => {
+    expect(sco('email-addr', { value: 'John Doe <jdoe@example.com>' })).toEqual(['email-address@$.value']);
+    expect(sco('email-addr', { value: '"john doe"@example.com' })).toEqual([]);
+  });
+  it('a windows-registry-key hive is written out in full (§6.17.1)', () => {
+    expect(sco('windows-registry-key', { key: 'HKLM\\system\\bar\\foo' })).toEqual(['registry-hive@$.key']);
+    expect(sco('windows-registry-key', { key: 'hkcu' })).toEqual(['registry-hive@$.key']);
+    expect(sco('windows-registry-key', { key: 'HKEY_LOCAL_MACHINE\\System\\Foo' })).toEqual([]);
+  });
+  it('a process, which has no ID-contributing properties, has a UUIDv4 id (§2.9)', () => {
+    expect(
+      errorKeys(v(with_(SCO_EXAMPLES.process!, { id: 'process--07bc30cad-ebe5-5ad4-8f53-f1f5f1f5f1f5' }))),
+    ).toContain('id-format@$.id');
+    expect(
+      errorKeys(v(with_(SCO_EXAMPLES.process!, { id: 'process--f52a906a-0dfc-50bd-92f1-e7778ead38a9' }))),
+    ).toEqual(['id-version@$.id']);
+  });
+  it('an IPv6 CIDR prefix has no leading zeros', () => {
+    expect(sco('ipv6-addr', { value: '2001:db8::/00' })).toEqual(['ip-address@$.value']);
+    expect(sco('ipv6-addr', { value: '2001:db8::/03' })).toEqual(['ip-address@$.value']);
+    expect(sco('ipv6-addr', { value: '2001:db8::/32' })).toEqual([]);
+    expect(sco('ipv6-addr', { value: '::/0' })).toEqual([]);
+  });
+  it('a CVE or CAPEC reference names its source in lower case (§2.5)', () => {
+    const ref = (source_name: string) =>
+      errorKeys(
+        v(
+          with_(SDO_EXAMPLES.vulnerability!, {
+            external_references: [{ source_name, external_id: 'CVE-2016-1234' }],
+          }),
+        ),
+      );
+    expect(ref('CVE')).toEqual(['external-id@$.external_references[0].source_name']);
+    expect(ref('cve')).toEqual([]);
   });
 });
