@@ -422,7 +422,10 @@ export class TaxiiService implements TaxiiBackend {
       if (rows.length < DELETE_PAGE) break;
       afterSeq = rows.at(-1)!.seq;
     }
-    if (seqs.length === 0) throw notFound(`no object ${objectId} in this collection`);
+    if (seqs.length === 0) {
+      await this.mustExist(principal, collection.id, objectId);
+      throw notFound(`no version of ${objectId} in this collection matches the request`);
+    }
     await this.storage.objects.removeEntries(collection.id, objectId, seqs);
     return seqs.length;
   }
