@@ -2,12 +2,14 @@
  * Compile comparison expressions to small objects over a prepared observation, so evaluation never re-walks the
  * AST. Objects with shared methods rather than closures: an index holds hundreds of thousands of compiled tests,
  * and V8 calls one hot method on many objects far faster than many distinct closures of one function.
- * Semantics (docs/patterns.md): a comparison holds when some object of its type has some value at the path
- * (any element for `[*]`) for which the test holds. A missing property never satisfies a comparison, with or
- * without `NOT`. `NOT` and `!=` negate the test on each value found.
+ * Semantics (docs/patterns.md): a comparison holds for an object of its type when the object has some value at
+ * the path (any element for `[*]`) for which the test holds; the comparisons joined by `AND` inside `[…]` must hold
+ * for one and the same object (STIX 2.1 §9.5). A missing property never satisfies a comparison, with or without
+ * `NOT`; a value of another type fails the test, so `NOT` makes it hold (§9.6.1). `NOT` and `!=` negate the test on
+ * each value found.
  */
 import type { Comparison, ComparisonExpression, Literal, ObjectPath, PathStep } from './ast.js';
-import { LikeMatcher } from './like.js';
+import { LikeMatcher, nfc } from './like.js';
 import { base64ToBytes, cidrWithin, hexToBytes, parseCidr, timestampMillis, utf8Bytes } from './literals.js';
 import type { Cidr } from './literals.js';
 import type { PreparedObservation } from './observation.js';
@@ -102,7 +104,8 @@ export class PathWalker {
       for (const el of value) if (this.walk(el, i + 1, objects, tester)) return true;
       return false;
     }
-    const idx = step.index < 0 ? value.length + step.index : step.index;
+    // An index outside 0…n-1 (a negative one included) selects nothing (§9.7.2).
+    const idx = step.index;
     return idx >= 0 && idx < value.length && this.walk(value[idx], i + 1, objects, tester);
   }
 }
@@ -216,7 +219,7 @@ class Ordered implements ValueTest {
   test(v: unknown): boolean {
     if (!isScalar(v)) return false;
     const r = this.comparer.compare(v);
-    if (r === undefined) return false;
+    if (r === undefined) return this.neg; // another type: false, so NOT holds (§9.6.1)
     const op = this.op;
     const ok = op === '<' ? r < 0 : op === '<=' ? r <= 0 : op === '>' ? r > 0 : r >= 0;
     return ok !== this.neg;
@@ -257,7 +260,8 @@ class Like implements ValueTest {
     private readonly neg: boolean,
   ) {}
   test(v: unknown): boolean {
-    return typeof v === 'string' && this.like.test(v) !== this.neg;
+    if (typeof v !== 'string') return isScalar(v) && this.neg;
+    return this.like.test(v) !== this.neg;
   }
 }
 
@@ -268,9 +272,10 @@ class Matches implements ValueTest {
     private readonly neg: boolean,
   ) {}
   test(v: unknown): boolean {
-    if (typeof v !== 'string') return false;
-    const text = this.isBin ? base64ToBytes(v) : v;
-    return text !== undefined && this.re.test(text) !== this.neg;
+    if (typeof v !== 'string') return isScalar(v) && this.neg;
+    const text = this.isBin ? base64ToBytes(v) : nfc(v);
+    if (text === undefined) return this.neg;
+    return this.re.test(text) !== this.neg;
   }
 }
 
@@ -293,15 +298,15 @@ class CidrTest implements ValueTest {
   }
   private slow(v: string): boolean {
     const mine = parseCidr(v);
-    if (!mine || mine.family !== this.net.family) return false;
+    if (!mine || mine.family !== this.net.family) return this.neg;
     return (this.sub ? cidrWithin(mine, this.net) : cidrWithin(this.net, mine)) !== this.neg;
   }
   test(v: unknown): boolean {
-    if (typeof v !== 'string') return false;
+    if (typeof v !== 'string') return isScalar(v) && this.neg;
     if (this.net.family === 6) return this.slow(v);
     // IPv4 as 32-bit integers: no allocation per value
     const parsed = fastIpv4(v);
-    if (parsed < 0) return v.includes(':') ? false : this.slow(v);
+    if (parsed < 0) return v.includes(':') ? this.neg : this.slow(v);
     const addr = Math.floor(parsed / 64);
     const prefix = parsed % 64;
     const netPrefix = this.net.prefix;
@@ -350,7 +355,8 @@ export function compileValueTest(c: Comparison): ValueTest {
     case 'MATCHES': {
       const last = path.steps.at(-1);
       const isBin = last?.kind === 'key' && last.name.endsWith('_bin');
-      return new Matches(compileRegex((value as Literal).value as string), isBin, neg);
+      const source = (value as Literal).value as string;
+      return new Matches(compileRegex(isBin ? source : nfc(source)), isBin, neg);
     }
     case 'ISSUBSET':
     case 'ISSUPERSET':
@@ -415,11 +421,87 @@ class ComparisonTest implements ObservationTest {
   }
 }
 
-class AllOf implements ObservationTest {
-  constructor(private readonly parts: readonly ObservationTest[]) {}
-  test(obs: PreparedObservation): boolean {
-    for (const p of this.parts) if (!p.test(obs)) return false;
+/** A test of one object of an observation (the comparisons joined by AND hold for the same object, §9.5). */
+interface ObjectTest {
+  testObject(root: Sco, objects: Objects): boolean;
+}
+
+class ComparisonOnObject implements ObjectTest {
+  constructor(
+    private readonly type: string,
+    private readonly walker: PathWalker,
+    private readonly tester: ValueTest,
+  ) {}
+  testObject(root: Sco, objects: Objects): boolean {
+    return root.type === this.type && this.walker.some(root, objects, this.tester);
+  }
+}
+
+class AllOnObject implements ObjectTest {
+  constructor(private readonly parts: readonly ObjectTest[]) {}
+  testObject(root: Sco, objects: Objects): boolean {
+    for (const p of this.parts) if (!p.testObject(root, objects)) return false;
     return true;
+  }
+}
+
+class AnyOnObject implements ObjectTest {
+  constructor(private readonly parts: readonly ObjectTest[]) {}
+  testObject(root: Sco, objects: Objects): boolean {
+    for (const p of this.parts) if (p.testObject(root, objects)) return true;
+    return false;
+  }
+}
+
+/** An AND inside `[…]`: some object of one of `types` (the types every operand allows) passes every operand. */
+class SameObject implements ObservationTest {
+  constructor(
+    private readonly test_: ObjectTest,
+    private readonly types: readonly string[],
+  ) {}
+  test(obs: PreparedObservation): boolean {
+    for (const type of this.types) {
+      const roots = obs.byType.get(type);
+      if (!roots) continue;
+      for (let i = 0; i < roots.length; i++)
+        if (this.test_.testObject(roots[i] as Sco, obs.objects)) return true;
+    }
+    return false;
+  }
+}
+
+function compileObjectTest(expr: ComparisonExpression): ObjectTest {
+  switch (expr.kind) {
+    case 'comparison':
+      return new ComparisonOnObject(expr.path.objectType, new PathWalker(expr.path), compileValueTest(expr));
+    case 'exists':
+      return new ComparisonOnObject(expr.path.objectType, new PathWalker(expr.path), NOT_NULL);
+    case 'and':
+      return new AllOnObject(expr.operands.map(compileObjectTest));
+    case 'or':
+      return new AnyOnObject(expr.operands.map(compileObjectTest));
+  }
+}
+
+/** The object types an object must have to satisfy `expr`: AND intersects its operands' types, OR unites them. */
+export function objectTypesOf(expr: ComparisonExpression): Set<string> {
+  switch (expr.kind) {
+    case 'comparison':
+    case 'exists':
+      return new Set([expr.path.objectType]);
+    case 'or': {
+      const all = new Set<string>();
+      for (const op of expr.operands) for (const t of objectTypesOf(op)) all.add(t);
+      return all;
+    }
+    case 'and': {
+      let common: Set<string> | undefined;
+      for (const op of expr.operands) {
+        const types = objectTypesOf(op);
+        common = common === undefined ? types : new Set([...common].filter((t) => types.has(t)));
+      }
+      return common ?? new Set();
+    }
   }
 }
 
@@ -439,8 +521,9 @@ export function compileComparisonExpression(expr: ComparisonExpression): Observa
     case 'exists':
       return new ComparisonTest(expr.path.objectType, new PathWalker(expr.path), NOT_NULL);
     case 'and':
-      return new AllOf(expr.operands.map(compileComparisonExpression));
+      return new SameObject(compileObjectTest(expr), [...objectTypesOf(expr)]);
     case 'or':
+      // Some object passes one operand or another: each operand on its own.
       return new AnyOf(expr.operands.map(compileComparisonExpression));
   }
 }

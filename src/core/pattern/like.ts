@@ -2,6 +2,13 @@
 
 const hasSurrogates = (s: string): boolean => /[\uD800-\uDFFF]/.test(s);
 
+const NON_ASCII = /[^\u0000-\u007f]/;
+/**
+ * A string in Unicode Normalization Form C, as `LIKE` and `MATCHES` compare (STIX 2.1 §9.6.1, §9.6.2): both the
+ * pattern's constant and the observed value. ASCII text is already NFC and is returned as it is.
+ */
+export const nfc = (s: string): string => (NON_ASCII.test(s) ? s.normalize('NFC') : s);
+
 /** A compiled `LIKE` pattern (a class so that thousands of them share one hot method). */
 export class LikeMatcher {
   private readonly mode: 0 | 1 | 2 | 3;
@@ -10,7 +17,11 @@ export class LikeMatcher {
   private readonly chars: readonly string[];
   private readonly bmp: boolean;
 
-  constructor(readonly pattern: string) {
+  readonly pattern: string;
+
+  constructor(pattern: string) {
+    pattern = nfc(pattern);
+    this.pattern = pattern;
     this.chars = Array.from(pattern);
     this.bmp = !hasSurrogates(pattern);
     this.pre = '';
@@ -31,6 +42,7 @@ export class LikeMatcher {
   }
 
   test(v: string): boolean {
+    v = nfc(v);
     switch (this.mode) {
       case 0:
         return v === this.pattern;
@@ -74,6 +86,6 @@ function wildcard(v: string | readonly string[], p: readonly string[]): boolean 
 /** The longest run of plain characters every match contains (for the index pre-filter). */
 export function likeRequiredLiteral(pattern: string): string {
   let best = '';
-  for (const part of pattern.split(/[%_]/)) if (part.length > best.length) best = part;
+  for (const part of nfc(pattern).split(/[%_]/)) if (part.length > best.length) best = part;
   return best;
 }

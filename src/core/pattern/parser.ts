@@ -157,6 +157,7 @@ class Parser {
       this.fail(["'['", "'('"]);
     }
     let qualifiers = 0;
+    const kinds = new Set<Qualifier['kind']>();
     for (;;) {
       const q = this.peek();
       let qualifier: Qualifier | undefined;
@@ -194,6 +195,12 @@ class Parser {
         this.depth -= qualifiers;
         return expr;
       }
+      // §9.5.1: at most one qualifier of each kind on an expression (a parenthesized one is a new expression).
+      if (kinds.has(qualifier.kind)) {
+        const name = qualifier.kind === 'start-stop' ? 'START/STOP' : qualifier.kind.toUpperCase();
+        throw new PatternSyntaxError(`more than one ${name} qualifier on one expression`, q.line, q.column);
+      }
+      kinds.add(qualifier.kind);
       // qualifiers nest the tree too, so they count towards the depth bound
       this.enter(q);
       qualifiers++;

@@ -92,8 +92,17 @@ function printObservationBare(expr: ObservationExpression): string {
   switch (expr.kind) {
     case 'observation':
       return `[${printComparison(expr.comparison)}]`;
-    case 'qualified':
-      return `${printObservation(expr.expression, 2)} ${printQualifier(expr.qualifier)}`;
+    case 'qualified': {
+      // A qualifier of a kind the expression already has in its own chain needs parentheses: one qualifier of
+      // each kind per expression (§9.5.1), and `(… REPEATS 2 TIMES) REPEATS 3 TIMES` is a new expression.
+      let again = false;
+      for (let inner = expr.expression; inner.kind === 'qualified'; inner = inner.expression)
+        if (inner.qualifier.kind === expr.qualifier.kind) again = true;
+      const inner = again
+        ? `(${printObservationBare(expr.expression)})`
+        : printObservation(expr.expression, 2);
+      return `${inner} ${printQualifier(expr.qualifier)}`;
+    }
     case 'obs-and':
       return expr.operands.map((o) => printObservation(o, 2)).join(' AND ');
     case 'obs-or':

@@ -481,7 +481,8 @@ export function compileRegex(source: string): CompiledRegex {
 }
 
 function compileRegexUncached(source: string): CompiledRegex {
-  const flags: Flags = { i: false, s: false, m: false };
+  // DOTALL: in a STIX pattern `.` matches line breaks too (STIX 2.1 §9.6.1, as the OASIS matcher evaluates it).
+  const flags: Flags = { i: false, s: true, m: false };
   const ast = new RegexParser(source, flags).parse();
   const c = new Compiler();
   c.compile(ast);

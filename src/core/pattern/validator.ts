@@ -15,6 +15,7 @@ import { isHex, parseCidr, timestampMillis } from './literals.js';
 import { HASH_ALGORITHMS, NON_SCO_TYPES, SCO_PROPERTIES, propertyType } from './sco-catalog.js';
 import type { PropertyType } from './sco-catalog.js';
 import { compileRegex } from './regex.js';
+import { objectTypesOf } from './compile.js';
 import { MAX_OBSERVATIONS_PER_MATCH, observationsPerMatch } from './evaluate.js';
 
 export interface PatternIssue {
@@ -35,6 +36,17 @@ const LITERAL_FITS: Record<PropertyType, readonly string[]> = {
   binary: ['binary', 'hex', 'string'],
   hex: ['hex', 'binary', 'string'],
   other: ['string', 'int', 'float', 'bool', 'binary', 'hex', 'timestamp'],
+};
+
+/** Literal kinds that are one data type for a set's homogeneity (§9.6.1). */
+const LITERAL_GROUP: Record<string, string> = {
+  string: 'string',
+  int: 'number',
+  float: 'number',
+  bool: 'boolean',
+  timestamp: 'timestamp',
+  binary: 'binary',
+  hex: 'binary',
 };
 
 export function validateAst(ast: PatternAst): PatternIssue[] {
@@ -115,6 +127,9 @@ export function validateAst(ast: PatternAst): PatternIssue[] {
     const lits = c.value.kind === 'set' ? c.value.values : [c.value];
     if (c.value.kind === 'set' && c.value.values.length === 0) {
       add('warning', 'empty-set', `IN () can never be true`, c);
+    }
+    if (c.value.kind === 'set' && new Set(c.value.values.map((l) => LITERAL_GROUP[l.kind])).size > 1) {
+      add('error', 'set-type', 'the constants of a set must all be of one type (§9.6.1)', c.value);
     }
     if (pt !== undefined && pt !== 'other') {
       for (const lit of lits) {
@@ -201,7 +216,17 @@ export function validateAst(ast: PatternAst): PatternIssue[] {
   const walkComparison = (e: ComparisonExpression): void => {
     if (e.kind === 'comparison') checkComparison(e);
     else if (e.kind === 'exists') checkPath(e.path);
-    else e.operands.forEach(walkComparison);
+    else {
+      // §9.5: the operands of AND hold for one object, which has one type.
+      if (e.kind === 'and' && objectTypesOf(e).size === 0)
+        add(
+          'warning',
+          'and-types',
+          'AND joins comparisons on different object types: one object has one type, so this never matches (join types with OR, or use separate […] observations)',
+          e,
+        );
+      e.operands.forEach(walkComparison);
+    }
   };
 
   const walkObservation = (e: ObservationExpression): void => {

@@ -91,11 +91,18 @@ describe('comparison operators', () => {
     }
   });
 
-  it('values of another type are unequal, and unordered', () => {
+  it('a comparison with a value of another type is false, and NOT makes it true (§9.6.1)', () => {
     expect(match("[file:size = '1024']", [file])).toBe(false);
     expect(match("[file:size != '1024']", [file])).toEqual([0]);
     expect(match("[file:size > 'a']", [file])).toBe(false);
-    expect(match("[file:size NOT > 'a']", [file])).toBe(false);
+    expect(match("[file:size NOT > 'a']", [file])).toEqual([0]);
+    expect(match("[file:size LIKE '10%']", [file])).toBe(false);
+    expect(match("[file:size NOT LIKE '10%']", [file])).toEqual([0]);
+    expect(match("[file:size NOT MATCHES '^1']", [file])).toEqual([0]);
+    expect(match("[file:size NOT ISSUBSET '10.0.0.0/8']", [file])).toEqual([0]);
+    expect(match("[file:name NOT ISSUBSET '10.0.0.0/8']", [file])).toEqual([0]);
+    // A property that is not there satisfies nothing, negated or not.
+    expect(match("[file:ctime NOT LIKE 'x%']", [file])).toBe(false);
   });
 
   it('hash dictionary keys match regardless of spelling, hash values regardless of case', () => {
@@ -113,14 +120,37 @@ describe('comparison operators', () => {
     expect(match("[file:hashes.'SHA-1' = 'abc']", [file])).toBe(false);
   });
 
-  it('list indexes: [*] is any element, [n] one element, negative counts from the end', () => {
+  it('list indexes: [*] is any element, [n] one element, an index outside the list nothing (§9.7.2)', () => {
     expect(match("[file:tags[*] = 'two']", [file])).toEqual([0]);
     expect(match("[file:tags[0] = 'two']", [file])).toBe(false);
     expect(match("[file:tags[1] = 'two']", [file])).toEqual([0]);
-    expect(match("[file:tags[-1] = 'three']", [file])).toEqual([0]);
+    expect(match("[file:tags[-1] = 'three']", [file])).toBe(false);
     expect(match("[file:tags[5] = 'three']", [file])).toBe(false);
     expect(match("[file:tags[*] NOT = 'one']", [file])).toEqual([0]);
     expect(match("[file:tags = 'one']", [file])).toBe(false);
+  });
+
+  it('the comparisons joined by AND inside […] hold for one and the same object (§9.5)', () => {
+    const people = obs(0, {
+      a: { type: 'person', name: 'alice', age: 10 },
+      b: { type: 'person', name: 'bob', age: 15 },
+    });
+    expect(match("[person:name = 'alice' AND person:age > 10]", [people])).toBe(false);
+    expect(match("[person:name = 'bob' AND person:age > 10]", [people])).toEqual([0]);
+    expect(match("[person:name = 'alice' OR person:age > 10]", [people])).toEqual([0]);
+    expect(match("[(person:name = 'alice' OR person:name = 'bob') AND person:age > 12]", [people])).toEqual([
+      0,
+    ]);
+    // One object has one type: an AND across types never holds; an OR across types does.
+    expect(match("[person:name = 'bob' AND file:name = 'report.exe']", [people, file])).toBe(false);
+    expect(match("[person:name = 'bob' OR file:name = 'report.exe']", [people, file])).toEqual([0, 1]);
+  });
+
+  it('LIKE and MATCHES compare in Unicode NFC; in MATCHES "." matches a line break (§9.6.1)', () => {
+    const text = obs(0, { t: { type: 'x-note', body: 'cafe\u0301\nmenu' } });
+    expect(match("[x-note:body LIKE 'caf\u00e9%']", [text])).toEqual([0]);
+    expect(match("[x-note:body MATCHES '^caf\u00e9.menu$']", [text])).toEqual([0]);
+    expect(match("[x-note:body MATCHES '^cafe.menu$']", [text])).toBe(false);
   });
 
   it('extensions and nested lists resolve', () => {

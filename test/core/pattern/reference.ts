@@ -50,10 +50,7 @@ function resolve(root: unknown, path: ObjectPath, objects: Record<string, Rec>):
         }
       } else if (Array.isArray(v)) {
         if (step.index === '*') next.push(...v);
-        else {
-          const idx = step.index < 0 ? v.length + step.index : step.index;
-          if (idx >= 0 && idx < v.length) next.push(v[idx]);
-        }
+        else if (step.index >= 0 && step.index < v.length) next.push(v[step.index]);
       }
     }
     current = next.filter((x) => x !== undefined);
@@ -127,9 +124,14 @@ const within = (inner: [number, number], outer: [number, number]): boolean => {
   return Math.floor(inner[0] / div) === Math.floor(outer[0] / div);
 };
 
+/** §9.6.1: a comparison of values of different types is false; NOT negates that, as any other result. */
 function testValue(c: Comparison, v: unknown): boolean {
   if (!(typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean')) return false;
-  const neg = c.negated;
+  return plainTest(c, v) !== c.negated;
+}
+
+function plainTest(c: Comparison, v: string | number | boolean): boolean {
+  const neg = false;
   const lit = c.value;
   switch (c.operator) {
     case '=':
@@ -142,7 +144,7 @@ function testValue(c: Comparison, v: unknown): boolean {
     case '>=': {
       const r = order(v, lit as Literal, c.path);
       if (r === undefined) return false;
-      const ok =
+      const ok: boolean =
         c.operator === '<' ? r < 0 : c.operator === '<=' ? r <= 0 : c.operator === '>' ? r > 0 : r >= 0;
       return ok !== neg;
     }
@@ -151,13 +153,19 @@ function testValue(c: Comparison, v: unknown): boolean {
       return set.some((l) => order(v, l, c.path) === 0) !== neg;
     }
     case 'LIKE':
-      return typeof v === 'string' && likeToRegExp((lit as Literal).value as string).test(v) !== neg;
+      // Both sides in NFC (§9.6.1).
+      return (
+        typeof v === 'string' &&
+        likeToRegExp(((lit as Literal).value as string).normalize('NFC')).test(v.normalize('NFC')) !== neg
+      );
     case 'MATCHES': {
       if (typeof v !== 'string') return false;
-      // binary properties are matched as their bytes
+      // binary properties are matched as their bytes; text in NFC, with '.' matching line breaks too (dotall)
       const last = c.path.steps.at(-1);
-      const text = last?.kind === 'key' && last.name.endsWith('_bin') ? bytesOfValue(v, c.path) : v;
-      return text !== undefined && new RegExp((lit as Literal).value as string).test(text) !== neg;
+      const bin = last?.kind === 'key' && last.name.endsWith('_bin');
+      const text = bin ? bytesOfValue(v, c.path) : v.normalize('NFC');
+      const source = (lit as Literal).value as string;
+      return text !== undefined && new RegExp(bin ? source : source.normalize('NFC'), 's').test(text) !== neg;
     }
     case 'ISSUBSET':
     case 'ISSUPERSET': {
@@ -170,19 +178,23 @@ function testValue(c: Comparison, v: unknown): boolean {
   }
 }
 
+/** §9.5: the inside of `[…]` holds when one object of the observation satisfies all of it. */
 export function refComparison(e: ComparisonExpression, obs: Observation): boolean {
+  const objects = obs.objects as Record<string, Rec>;
+  return Object.values(objects).some((root) => onObject(e, root, objects));
+}
+
+function onObject(e: ComparisonExpression, root: Rec, objects: Record<string, Rec>): boolean {
   switch (e.kind) {
     case 'and':
-      return e.operands.every((o) => refComparison(o, obs));
+      return e.operands.every((o) => onObject(o, root, objects));
     case 'or':
-      return e.operands.some((o) => refComparison(o, obs));
-    default: {
-      const objects = obs.objects as Record<string, Rec>;
-      const roots = Object.values(objects).filter((o) => o.type === e.path.objectType);
-      return roots.some((root) =>
-        resolve(root, e.path, objects).some((v) => (e.kind === 'exists' ? v !== null : testValue(e, v))),
+      return e.operands.some((o) => onObject(o, root, objects));
+    default:
+      return (
+        root.type === e.path.objectType &&
+        resolve(root, e.path, objects).some((v) => (e.kind === 'exists' ? v !== null : testValue(e, v)))
       );
-    }
   }
 }
 

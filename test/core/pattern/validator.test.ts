@@ -28,6 +28,24 @@ describe('validator: what the spec requires', () => {
     expect([r.error.line, r.error.column]).toEqual([line, column]);
   });
 
+  it.each([
+    "[file:name = 'a'] WITHIN 5 SECONDS WITHIN 6 SECONDS",
+    "([file:name = 'a'] REPEATS 2 TIMES REPEATS 3 TIMES)",
+    "[file:name = 'a'] WITHIN 5 SECONDS REPEATS 2 TIMES WITHIN 6 SECONDS",
+    "[file:name = 'a'] START t'2020-01-01T00:00:00Z' STOP t'2020-01-02T00:00:00Z' START t'2020-01-01T00:00:00Z' STOP t'2020-01-02T00:00:00Z'",
+  ])('%s: one qualifier of a kind per expression (§9.5.1)', (text) => {
+    const r = checkPattern(text);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/more than one (WITHIN|REPEATS|START\/STOP) qualifier/);
+  });
+
+  it('a set holds constants of one type (§9.6.1); ints and floats are one', () => {
+    expect(checkPattern('[file:size IN (1, true)]').ok).toBe(false);
+    expect(checkPattern("[file:name IN ('a', t'2020-01-01T00:00:00Z')]").ok).toBe(false);
+    expect(checkPattern('[file:size IN (1, 2.5)]').ok).toBe(true);
+    expect(checkPattern("[file:name = 'a'] WITHIN 5 SECONDS REPEATS 2 TIMES").ok).toBe(true);
+  });
+
   it('accepts custom object types and x_ properties without complaint', () => {
     expect(warnings("[x-usb-device:usbdrive.serial_number = '5758']")).toEqual([]);
     expect(warnings("[file:x_acme_tag = 'a']")).toEqual([]);
@@ -35,6 +53,12 @@ describe('validator: what the spec requires', () => {
 });
 
 describe('validator: warnings for suspicious but legal patterns', () => {
+  it('an AND across object types inside […] can never match (one object, one type: §9.5)', () => {
+    expect(warnings('[file:size = 1 AND process:pid = 2]')).toContain('and-types');
+    expect(warnings('[file:size = 1 OR process:pid = 2]')).not.toContain('and-types');
+    expect(warnings("[file:size = 1 AND file:name = 'a']")).not.toContain('and-types');
+  });
+
   it.each([
     ["[usb-device:serial = 'a']", 'custom-object'],
     ["[file:nmae = 'a']", 'unknown-property'],
