@@ -11,7 +11,7 @@ import { AhoCorasick } from './aho-corasick.js';
 import { compilePath, fastIpv4, isHashValuePath, maskOf } from './compile.js';
 import type { ObservationTest, PathWalker, ValueTest } from './compile.js';
 import { evaluate } from './evaluate.js';
-import { likeRequiredLiteral } from './like.js';
+import { likeRequiredLiteral, nfc } from './like.js';
 import { compileUncached } from './matcher.js';
 import type { CompiledPattern } from './matcher.js';
 import type { Observation, PreparedObservation } from './observation.js';
@@ -106,7 +106,7 @@ function anchorsOf(e: ComparisonExpression, cost: AnchorCost): Anchor[] | undefi
         return literal.length >= MIN_LITERAL ? [{ kind: 'sub', path: e.path, literal }] : undefined;
       }
       if (e.operator === 'MATCHES' && e.value.kind === 'string' && !isBin) {
-        const literal = compileRegex(e.value.value).required;
+        const literal = compileRegex(nfc(e.value.value)).required;
         return literal.length >= MIN_LITERAL ? [{ kind: 'sub', path: e.path, literal }] : undefined;
       }
       return undefined;
@@ -411,7 +411,8 @@ class Index implements IndicatorIndex {
       default: {
         const hits = this.scanHits;
         hits.length = 0;
-        (probe.automaton as AhoCorasick<number>).scanInto(v, hits);
+        // LIKE and MATCHES compare in NFC, so the literals (taken from NFC constants) are looked for there too.
+        (probe.automaton as AhoCorasick<number>).scanInto(nfc(v), hits);
         if (hits.length > 0) this.considerAll(hits);
       }
     }

@@ -92,6 +92,26 @@ describe('indicator index', () => {
     expect(got.get('seq')).toEqual([0, 1]);
   });
 
+  it('looks for LIKE and MATCHES literals in NFC, as the matcher compares', () => {
+    // U+212A KELVIN SIGN is K in NFC; é as e + U+0301 is U+00E9.
+    const inputs = [
+      { id: 'kelvin', pattern: "[file:name LIKE '%Kelvin%']" },
+      { id: 'cafe', pattern: "[file:name MATCHES 'caf\u00e9s']" },
+    ];
+    const seen = [
+      o(0, { f: { type: 'file', name: 'the \u212Aelvin scale' } }),
+      o(1, { f: { type: 'file', name: 'cafe\u0301s' } }),
+    ];
+    const { index } = buildIndicatorIndex(inputs);
+    expect(index.matchObservations(seen)).toEqual(bruteForce(inputs, seen));
+    expect(index.matchObservations(seen)).toEqual(
+      new Map([
+        ['kelvin', [0]],
+        ['cafe', [1]],
+      ]),
+    );
+  });
+
   it('matches a single observation on its own', () => {
     const { index } = buildIndicatorIndex(indicators);
     expect(index.matchObservation(list[5]!).sort()).toEqual(['net', 'port']);
