@@ -107,9 +107,8 @@ function singleSet(node: EvalNode, lists: readonly (readonly number[])[], times:
     case 'or':
       return mergeSorted(node.kids.map((k) => singleSet(k, lists, times)));
     case 'within':
-      return singleSet(node.kid, lists, times).filter(
-        (i) => (times.last[i] as number) - (times.first[i] as number) <= node.ms,
-      );
+      // One observation can always have happened within any window (see `spread`).
+      return singleSet(node.kid, lists, times);
     case 'startstop':
       return singleSet(node.kid, lists, times).filter(
         (i) => (times.first[i] as number) >= node.start && (times.last[i] as number) < node.stop,
@@ -158,6 +157,22 @@ class Search {
       m = Math.min(m, this.times.first[this.stack[k] as number] as number);
     return m;
   }
+  /**
+   * WITHIN (§9.5.1): each observation happened at some moment between its first_observed and last_observed, which
+   * the data does not pin down ("it is not defined when the observations occur within that time window"). The
+   * binding fits a window of n when some choice of those moments does: when the latest first_observed is at most
+   * n after the earliest last_observed (as the OASIS matcher decides).
+   */
+  private spread(from: number): number {
+    let maxFirst = -Infinity;
+    let minLast = Infinity;
+    for (let k = from; k < this.stack.length; k++) {
+      const i = this.stack[k] as number;
+      maxFirst = Math.max(maxFirst, this.times.first[i] as number);
+      minLast = Math.min(minLast, this.times.last[i] as number);
+    }
+    return maxFirst - minLast;
+  }
   private maxLast(from: number): number {
     let m = -Infinity;
     for (let k = from; k < this.stack.length; k++)
@@ -190,7 +205,7 @@ class Search {
         const base = this.stack.length;
         for (const _ of this.gen(node.kid)) {
           this.tick();
-          if (this.maxLast(base) - this.minFirst(base) <= node.ms) yield;
+          if (this.spread(base) <= node.ms) yield;
         }
         return;
       }

@@ -270,14 +270,18 @@ describe('observation operators and qualifiers', () => {
     expect(match(p, [ip(5, '1.1.1.1'), ip(5, '2.2.2.2')])).toEqual([0, 1]);
   });
 
-  it('WITHIN bounds the span from the earliest first_observed to the latest last_observed', () => {
+  it("WITHIN: some moment of each observation's span fits the window (§9.5.1, as the OASIS matcher decides)", () => {
     const p = "([ipv4-addr:value = '1.1.1.1'] AND [ipv4-addr:value = '2.2.2.2']) WITHIN 60 SECONDS";
     expect(match(p, [ip(0, '1.1.1.1'), ip(60, '2.2.2.2')])).toEqual([0, 1]);
     expect(match(p, [ip(0, '1.1.1.1'), ip(61, '2.2.2.2')])).toBe(false);
     expect(match(p, [ip(0, '1.1.1.1'), ip(100, '1.1.1.1'), ip(130, '2.2.2.2')])).toEqual([1, 2]);
-    expect(match("[ipv4-addr:value = '1.1.1.1'] WITHIN 5 SECONDS", [ip(0, '1.1.1.1', { lasting: 10 })])).toBe(
-      false,
-    );
+    // 0–10 s and 65–70 s: the latest start is 55 s after the earliest end.
+    expect(match(p, [ip(0, '1.1.1.1', { lasting: 10 }), ip(65, '2.2.2.2', { lasting: 5 })])).toEqual([0, 1]);
+    expect(match(p, [ip(0, '1.1.1.1', { lasting: 3 }), ip(65, '2.2.2.2', { lasting: 5 })])).toBe(false);
+    // One observation, however long, could have happened within any window.
+    expect(
+      match("[ipv4-addr:value = '1.1.1.1'] WITHIN 5 SECONDS", [ip(0, '1.1.1.1', { lasting: 10 })]),
+    ).toEqual([0]);
   });
 
   it('REPEATS needs that many distinct observations', () => {

@@ -229,7 +229,8 @@ function bindings(e: ObservationExpression, obs: readonly Observation[]): number
       const q = e.qualifier;
       const inner = bindings(e.expression, obs);
       if (q.kind === 'within') {
-        return inner.filter((b) => Math.max(...b.map(last)) - Math.min(...b.map(first)) <= q.seconds * 1000);
+        // Some moment of each observation's [first, last] span fits the window.
+        return inner.filter((b) => Math.max(...b.map(first)) - Math.min(...b.map(last)) <= q.seconds * 1000);
       }
       if (q.kind === 'start-stop') {
         const start = refTime(q.start.value)!;
