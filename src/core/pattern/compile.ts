@@ -10,7 +10,14 @@
  */
 import type { Comparison, ComparisonExpression, Literal, ObjectPath, PathStep } from './ast.js';
 import { LikeMatcher, nfc } from './like.js';
-import { base64ToBytes, cidrWithin, hexToBytes, parseCidr, timestampMillis, utf8Bytes } from './literals.js';
+import {
+  base64ToBytes,
+  cidrWithin,
+  hexToBytes,
+  latin1Bytes,
+  parseCidr,
+  timestampMillis,
+} from './literals.js';
 import type { Cidr } from './literals.js';
 import type { PreparedObservation } from './observation.js';
 import { compileRegex } from './regex.js';
@@ -118,6 +125,18 @@ const BYTES_HEX = 1;
 const BYTES_UTF8 = 2;
 type BytesMode = typeof BYTES_BASE64 | typeof BYTES_HEX | typeof BYTES_UTF8;
 
+/** A `*_bin` or `*_hex` property (not a hash value): compared as octets, whatever the constant (§9.6.3). */
+export function isBinaryPath(path: ObjectPath): boolean {
+  const last = path.steps.at(-1);
+  const name = last?.kind === 'key' ? last.name : '';
+  return name.endsWith('_bin') || name.endsWith('_hex');
+}
+
+/** The octets of an observed value of a binary property: decoded from base64 (`*_bin`) or hex (`*_hex`). */
+function decodedBytes(path: ObjectPath, v: string): string | undefined {
+  return bytesModeOf(path) === BYTES_BASE64 ? base64ToBytes(v) : hexToBytes(v);
+}
+
 function bytesModeOf(path: ObjectPath): BytesMode {
   const steps = path.steps;
   const last = steps[steps.length - 1];
@@ -136,19 +155,26 @@ const cmp = <T>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
 export class Comparer {
   private readonly kind: Literal['kind'];
   private readonly ci: boolean;
-  private readonly want: string | number | boolean;
+  private readonly want: string | number | boolean | undefined;
   private readonly bytes: BytesMode;
+  /** A string constant against a binary property: compared as octets (§9.6.3). */
+  private readonly stringAsBytes: boolean;
 
   constructor(lit: Literal, path: ObjectPath) {
     this.kind = lit.kind;
     this.ci = lit.kind === 'string' && isHashValuePath(path);
     this.bytes = bytesModeOf(path);
+    this.stringAsBytes = lit.kind === 'string' && isBinaryPath(path);
     switch (lit.kind) {
       case 'string':
-        this.want = this.ci ? lit.value.toLowerCase() : lit.value;
+        this.want = this.stringAsBytes
+          ? latin1Bytes(lit.value)
+          : this.ci
+            ? lit.value.toLowerCase()
+            : lit.value;
         break;
       case 'timestamp':
-        this.want = timestampMillis(lit.value) as number;
+        this.want = timestampMillis(lit.value);
         break;
       case 'binary':
         this.want = base64ToBytes(lit.value) ?? '';
@@ -163,9 +189,14 @@ export class Comparer {
 
   compare(v: string | number | boolean): number | undefined {
     const want = this.want;
+    if (want === undefined) return undefined;
     switch (this.kind) {
-      case 'string':
-        return typeof v === 'string' ? cmp(this.ci ? v.toLowerCase() : v, want) : undefined;
+      case 'string': {
+        if (typeof v !== 'string') return undefined;
+        if (!this.stringAsBytes) return cmp(this.ci ? v.toLowerCase() : v, want);
+        const b = this.bytes === BYTES_BASE64 ? base64ToBytes(v) : hexToBytes(v);
+        return b === undefined ? undefined : cmp(b, want);
+      }
       case 'int':
       case 'float':
         return typeof v === 'number' ? cmp(v, want) : undefined;
@@ -183,7 +214,7 @@ export class Comparer {
             ? base64ToBytes(v)
             : this.bytes === BYTES_HEX
               ? hexToBytes(v)
-              : utf8Bytes(v);
+              : latin1Bytes(v);
         return b === undefined ? undefined : cmp(b, want);
       }
     }
@@ -258,22 +289,27 @@ class Like implements ValueTest {
   constructor(
     private readonly like: LikeMatcher,
     private readonly neg: boolean,
+    /** A binary property's path: its octets are matched (§9.6.3). */
+    private readonly binary: ObjectPath | undefined,
   ) {}
   test(v: unknown): boolean {
     if (typeof v !== 'string') return isScalar(v) && this.neg;
-    return this.like.test(v) !== this.neg;
+    const text = this.binary === undefined ? v : decodedBytes(this.binary, v);
+    if (text === undefined) return this.neg;
+    return this.like.test(text) !== this.neg;
   }
 }
 
 class Matches implements ValueTest {
   constructor(
     private readonly re: CompiledRegex,
-    private readonly isBin: boolean,
+    /** A binary property's path: its octets are matched (§9.6.1). */
+    private readonly binary: ObjectPath | undefined,
     private readonly neg: boolean,
   ) {}
   test(v: unknown): boolean {
     if (typeof v !== 'string') return isScalar(v) && this.neg;
-    const text = this.isBin ? base64ToBytes(v) : nfc(v);
+    const text = this.binary === undefined ? nfc(v) : decodedBytes(this.binary, v);
     if (text === undefined) return this.neg;
     return this.re.test(text) !== this.neg;
   }
@@ -332,7 +368,8 @@ export function compileValueTest(c: Comparison): ValueTest {
     case '=':
     case '!=': {
       const wantEqual = (operator === '=') !== neg;
-      if (value.kind === 'string' && !isHashValuePath(path)) return new StringEquals(value.value, wantEqual);
+      if (value.kind === 'string' && !isHashValuePath(path) && !isBinaryPath(path))
+        return new StringEquals(value.value, wantEqual);
       return new Equals(new Comparer(value as Literal, path), wantEqual);
     }
     case '<':
@@ -342,7 +379,7 @@ export function compileValueTest(c: Comparison): ValueTest {
       return new Ordered(new Comparer(value as Literal, path), operator, neg);
     case 'IN': {
       const set = value.kind === 'set' ? value.values : [value];
-      if (set.every((l) => l.kind === 'string') && !isHashValuePath(path)) {
+      if (set.every((l) => l.kind === 'string') && !isHashValuePath(path) && !isBinaryPath(path)) {
         return new InStrings(new Set(set.map((l) => l.value)), neg);
       }
       return new InSet(
@@ -351,12 +388,15 @@ export function compileValueTest(c: Comparison): ValueTest {
       );
     }
     case 'LIKE':
-      return new Like(new LikeMatcher((value as Literal).value as string), neg);
+      return new Like(
+        new LikeMatcher((value as Literal).value as string),
+        neg,
+        isBinaryPath(path) ? path : undefined,
+      );
     case 'MATCHES': {
-      const last = path.steps.at(-1);
-      const isBin = last?.kind === 'key' && last.name.endsWith('_bin');
+      const binary = isBinaryPath(path);
       const source = (value as Literal).value as string;
-      return new Matches(compileRegex(isBin ? source : nfc(source)), isBin, neg);
+      return new Matches(compileRegex(binary ? source : nfc(source)), binary ? path : undefined, neg);
     }
     case 'ISSUBSET':
     case 'ISSUPERSET':

@@ -8,7 +8,7 @@
 import type { ComparisonExpression, ObjectPath, PatternAst } from './ast.js';
 import { EntenteError } from '../errors.js';
 import { AhoCorasick } from './aho-corasick.js';
-import { compilePath, fastIpv4, isHashValuePath, maskOf } from './compile.js';
+import { compilePath, fastIpv4, isBinaryPath, isHashValuePath, maskOf } from './compile.js';
 import type { ObservationTest, PathWalker, ValueTest } from './compile.js';
 import { evaluate } from './evaluate.js';
 import { likeRequiredLiteral, nfc } from './like.js';
@@ -80,6 +80,8 @@ function anchorsOf(e: ComparisonExpression, cost: AnchorCost): Anchor[] | undefi
       return undefined;
     case 'comparison': {
       if (e.negated) return undefined;
+      // A binary property compares octets decoded from the stored text (§9.6.3): no anchor on that text.
+      if (isBinaryPath(e.path)) return undefined;
       const ci = isHashValuePath(e.path);
       if (e.operator === '=' && e.value.kind === 'string') {
         return [{ kind: 'eq', path: e.path, ci, value: ci ? e.value.value.toLowerCase() : e.value.value }];
@@ -99,13 +101,11 @@ function anchorsOf(e: ComparisonExpression, cost: AnchorCost): Anchor[] | undefi
         const network = (Math.floor(parsed / 64) & maskOf(prefix)) >>> 0;
         return [{ kind: 'cidr', path: e.path, network, prefix }];
       }
-      const last = e.path.steps.at(-1);
-      const isBin = last?.kind === 'key' && last.name.endsWith('_bin');
       if (e.operator === 'LIKE' && e.value.kind === 'string') {
         const literal = likeRequiredLiteral(e.value.value);
         return literal.length >= MIN_LITERAL ? [{ kind: 'sub', path: e.path, literal }] : undefined;
       }
-      if (e.operator === 'MATCHES' && e.value.kind === 'string' && !isBin) {
+      if (e.operator === 'MATCHES' && e.value.kind === 'string') {
         const literal = compileRegex(nfc(e.value.value)).required;
         return literal.length >= MIN_LITERAL ? [{ kind: 'sub', path: e.path, literal }] : undefined;
       }

@@ -153,6 +153,30 @@ describe('comparison operators', () => {
     expect(match("[x-note:body MATCHES '^cafe.menu$']", [text])).toBe(false);
   });
 
+  it('binary properties compare as octets, with string constants converted code point by code point (§9.6.3)', () => {
+    const art = obs(0, {
+      a: { type: 'artifact', payload_bin: Buffer.from('this is a test').toString('base64') },
+    });
+    expect(match("[artifact:payload_bin = 'this is a test']", [art])).toEqual([0]);
+    expect(
+      match(`[artifact:payload_bin = '${Buffer.from('this is a test').toString('base64')}']`, [art]),
+    ).toBe(false);
+    expect(match("[artifact:payload_bin LIKE '%is a%']", [art])).toEqual([0]);
+    expect(match("[artifact:payload_bin = b'dGhpcyBpcyBhIHRlc3Q=']", [art])).toEqual([0]);
+    const hex = obs(0, {
+      t: { type: 'x-test', name_hex: Buffer.from('alice').toString('hex'), name: 'alicf' },
+    });
+    expect(match("[x-test:name_hex > 'aardvark']", [hex])).toEqual([0]);
+    expect(match("[x-test:name_hex MATCHES '^al.ce$']", [hex])).toEqual([0]);
+    // A constant beyond U+00FF cannot become octets: false, and true for !=.
+    expect(match("[x-test:name_hex = '\u0103lice']", [hex])).toBe(false);
+    expect(match("[x-test:name_hex != '\u0103lice']", [hex])).toEqual([0]);
+    // A plain string against h'…' / b'…': its code points as octets.
+    expect(match("[x-test:name > h'616c696365']", [hex])).toEqual([0]);
+    const wide = obs(0, { t: { type: 'x-test', name: '\u0103lice' } });
+    expect(match("[x-test:name > h'616c696365']", [wide])).toBe(false);
+  });
+
   it('extensions and nested lists resolve', () => {
     expect(match("[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]", [file])).toEqual([0]);
     expect(match("[file:extensions.'windows-pebinary-ext'.sections[1].entropy > 7.0]", [file])).toBe(false);

@@ -74,16 +74,30 @@ function bytesOfValue(v: string, path: ObjectPath): string | undefined {
     if (!/^(?:[0-9a-fA-F]{2})*$/.test(v)) return undefined;
     return Buffer.from(v, 'hex').toString('latin1');
   }
-  return Buffer.from(v, 'utf8').toString('latin1');
+  // A plain string as octets: code points up to U+00FF, one octet each (§9.6.3).
+  return /[^\u0000-\u00ff]/.test(v) ? undefined : v;
 }
+
+const isBinaryPath = (path: ObjectPath): boolean => {
+  const last = path.steps.at(-1);
+  const name = last?.kind === 'key' ? last.name : '';
+  return name.endsWith('_bin') || name.endsWith('_hex');
+};
 
 /** -1/0/1 or undefined when incomparable. */
 function order(v: unknown, l: Literal, path: ObjectPath): number | undefined {
   const sign = (a: number | string, b: number | string): number => (a < b ? -1 : a > b ? 1 : 0);
   switch (l.kind) {
-    case 'string':
+    case 'string': {
       if (typeof v !== 'string') return undefined;
+      if (isBinaryPath(path)) {
+        // The property's octets against the constant's (§9.6.3).
+        const mine = bytesOfValue(v, path);
+        const theirs = /[^\u0000-\u00ff]/.test(l.value) ? undefined : l.value;
+        return mine === undefined || theirs === undefined ? undefined : sign(mine, theirs);
+      }
       return isHashValue(path) ? sign(v.toLowerCase(), l.value.toLowerCase()) : sign(v, l.value);
+    }
     case 'int':
     case 'float':
       return typeof v === 'number' ? sign(v, l.value) : undefined;
@@ -152,17 +166,19 @@ function plainTest(c: Comparison, v: string | number | boolean): boolean {
       const set = lit.kind === 'set' ? lit.values : [lit];
       return set.some((l) => order(v, l, c.path) === 0) !== neg;
     }
-    case 'LIKE':
-      // Both sides in NFC (§9.6.1).
+    case 'LIKE': {
+      // Both sides in NFC (§9.6.1); a binary property's octets.
+      if (typeof v !== 'string') return false;
+      const text = isBinaryPath(c.path) ? bytesOfValue(v, c.path) : v.normalize('NFC');
       return (
-        typeof v === 'string' &&
-        likeToRegExp(((lit as Literal).value as string).normalize('NFC')).test(v.normalize('NFC')) !== neg
+        text !== undefined &&
+        likeToRegExp(((lit as Literal).value as string).normalize('NFC')).test(text) !== neg
       );
+    }
     case 'MATCHES': {
       if (typeof v !== 'string') return false;
       // binary properties are matched as their bytes; text in NFC, with '.' matching line breaks too (dotall)
-      const last = c.path.steps.at(-1);
-      const bin = last?.kind === 'key' && last.name.endsWith('_bin');
+      const bin = isBinaryPath(c.path);
       const text = bin ? bytesOfValue(v, c.path) : v.normalize('NFC');
       const source = (lit as Literal).value as string;
       return text !== undefined && new RegExp(bin ? source : source.normalize('NFC'), 's').test(text) !== neg;
