@@ -17,8 +17,13 @@ export interface RefTarget {
   readonly prefixes: readonly string[];
 }
 
+/** The values a dictionary property may hold. */
+export type DictValues = 'string' | 'integer' | 'integer-or-string' | 'string-or-strings';
+
 export type PropSpec =
-  | { readonly k: 'string' | 'boolean' | 'dict' | 'hex' | 'binary' | 'url' | 'lang' | 'any' }
+  | { readonly k: 'string' | 'boolean' | 'hex' | 'binary' | 'url' | 'lang' | 'any' }
+  /** `values`: what each value must be, where the spec says (else any non-null value). */
+  | { readonly k: 'dict'; readonly values?: DictValues }
   /** `strict`: keys MUST come from hash-algorithm-ov (external references, §2.5); else custom keys are allowed. */
   | { readonly k: 'hashes'; readonly strict?: boolean }
   | { readonly k: 'timestamp'; readonly ms?: boolean }
@@ -58,6 +63,7 @@ const UINT: PropSpec = { k: 'integer', min: 0 };
 const TS: PropSpec = { k: 'timestamp' };
 const TS_MS: PropSpec = { k: 'timestamp', ms: true };
 const DICT: PropSpec = { k: 'dict' };
+const dictOf = (values: DictValues): PropSpec => ({ k: 'dict', values });
 const HASHES: PropSpec = { k: 'hashes' };
 const HEX: PropSpec = { k: 'hex' };
 const URL: PropSpec = { k: 'url' };
@@ -362,7 +368,7 @@ const SDOS: TypeSpec[] = [
       last_observed: TS,
       number_observed: { k: 'integer', min: 1, max: 999_999_999 },
       objects: DICT,
-      object_refs: refs('SCO relationship'),
+      object_refs: refs('SCO relationship sighting'),
     },
     ['first_observed', 'last_observed', 'number_observed'],
     'observed-data',
@@ -457,6 +463,8 @@ const REGISTRY_VALUE = spec(
   'windows-registry-value-type',
   { name: STR, data: STR, data_type: vocab(V.WINDOWS_REGISTRY_DATATYPE) },
   [],
+  false,
+  'at-least-one',
 );
 const X509_V3 = spec(
   'x509-v3-extensions-type',
@@ -484,6 +492,8 @@ const X509_V3 = spec(
       ]),
   ),
   [],
+  false,
+  'at-least-one',
 );
 const ADS = spec('alternate-data-stream-type', { name: STR, hashes: HASHES, size: UINT }, ['name']);
 const PE_OPTIONAL_HEADER = spec(
@@ -515,8 +525,8 @@ const PE_OPTIONAL_HEADER = spec(
     dll_characteristics_hex: HEX,
     size_of_stack_reserve: UINT,
     size_of_stack_commit: UINT,
-    size_of_heap_reserve: INT,
-    size_of_heap_commit: INT,
+    size_of_heap_reserve: UINT,
+    size_of_heap_commit: UINT,
     loader_flags_hex: HEX,
     number_of_rva_and_sizes: INT,
     hashes: HASHES,
@@ -548,7 +558,13 @@ export const PREDEFINED_EXTENSIONS: ReadonlyMap<string, ReadonlyMap<string, ObjS
         'pdf-ext',
         ext(
           'pdf-ext',
-          { version: STR, is_optimized: BOOL, document_info_dict: DICT, pdfid0: STR, pdfid1: STR },
+          {
+            version: STR,
+            is_optimized: BOOL,
+            document_info_dict: dictOf('string'),
+            pdfid0: STR,
+            pdfid1: STR,
+          },
           [],
           'at-least-one',
         ),
@@ -557,7 +573,12 @@ export const PREDEFINED_EXTENSIONS: ReadonlyMap<string, ReadonlyMap<string, ObjS
         'raster-image-ext',
         ext(
           'raster-image-ext',
-          { image_height: INT, image_width: INT, bits_per_pixel: INT, exif_tags: DICT },
+          {
+            image_height: INT,
+            image_width: INT,
+            bits_per_pixel: INT,
+            exif_tags: dictOf('integer-or-string'),
+          },
           [],
           'at-least-one',
         ),
@@ -581,6 +602,7 @@ export const PREDEFINED_EXTENSIONS: ReadonlyMap<string, ReadonlyMap<string, ObjS
             sections: objs(PE_SECTION),
           },
           ['pe_type'],
+          'pebinary',
         ),
       ],
     ]),
@@ -596,7 +618,7 @@ export const PREDEFINED_EXTENSIONS: ReadonlyMap<string, ReadonlyMap<string, ObjS
             request_method: STR,
             request_value: STR,
             request_version: STR,
-            request_header: DICT,
+            request_header: dictOf('string-or-strings'),
             message_body_length: UINT,
             message_body_data_ref: ref('artifact'),
           },
@@ -615,7 +637,7 @@ export const PREDEFINED_EXTENSIONS: ReadonlyMap<string, ReadonlyMap<string, ObjS
             address_family: vocab(V.SOCKET_ADDRESS_FAMILY),
             is_blocking: BOOL,
             is_listening: BOOL,
-            options: DICT,
+            options: dictOf('integer'),
             socket_type: vocab(V.SOCKET_TYPE),
             socket_descriptor: UINT,
             socket_handle: INT,
@@ -709,6 +731,7 @@ const SCOS: TypeSpec[] = [
     { value: STR, resolves_to_refs: refs('ipv4-addr ipv6-addr domain-name') },
     ['value'],
     ['value'],
+    'domain-name',
   ),
   sco(
     'email-addr',
@@ -731,7 +754,7 @@ const SCOS: TypeSpec[] = [
       message_id: STR,
       subject: STR,
       received_lines: LIST_STR,
-      additional_header_fields: DICT,
+      additional_header_fields: dictOf('string-or-strings'),
       body: STR,
       body_multipart: objs(MIME_PART),
       raw_email_ref: ref('artifact'),
@@ -791,7 +814,7 @@ const SCOS: TypeSpec[] = [
       dst_byte_count: UINT,
       src_packets: UINT,
       dst_packets: UINT,
-      ipfix: DICT,
+      ipfix: dictOf('integer-or-string'),
       src_payload_ref: ref('artifact'),
       dst_payload_ref: ref('artifact'),
       encapsulates_refs: refs('network-traffic'),
@@ -809,7 +832,7 @@ const SCOS: TypeSpec[] = [
       created_time: TS,
       cwd: STR,
       command_line: STR,
-      environment_variables: DICT,
+      environment_variables: dictOf('string'),
       opened_connection_refs: refs('network-traffic'),
       creator_user_ref: ref('user-account'),
       image_ref: ref('file'),
@@ -918,7 +941,7 @@ const META: TypeSpec[] = [
       {
         ...SDO_COMMON,
         object_ref: ref('ANY'),
-        object_modified: TS_MS,
+        object_modified: TS,
         contents: { k: 'any' },
       },
       [...SDO_REQUIRED, 'object_ref', 'contents'],

@@ -29,7 +29,7 @@ import {
   TYPE_SPECS,
   isStixType,
 } from './spec.js';
-import type { ObjSpec, PropSpec, RefTarget, TypeSpec } from './spec.js';
+import type { DictValues, ObjSpec, PropSpec, RefTarget, TypeSpec } from './spec.js';
 import { timestampFraction, timestampKey } from './timestamp.js';
 import { TLP1_BY_ID, TLP2_BY_ID, TLP2_EXTENSION_ID } from './markings.js';
 import { EXTENSION_TYPE, HASH_ALGORITHM } from './vocab.js';
@@ -209,6 +209,7 @@ export function identifierType(s: unknown): string | undefined {
 }
 
 function refAllowed(to: RefTarget, t: string): boolean {
+  if (t === 'bundle') return false; // a bundle is no STIX object (§8)
   if (to.any || to.types.has(t)) return true;
   const custom = !isStixType(t);
   return (to.anySco && (SCO_SET.has(t) || custom)) || (to.anySdo && (SDO_SET.has(t) || custom));
@@ -290,7 +291,19 @@ function checkHashes(ctx: Ctx, v: unknown, path: string, strict: boolean): void 
   if (n === 0) err(ctx, path, 'empty-dictionary', 'hashes must contain at least one hash');
 }
 
-function checkDict(ctx: Ctx, v: unknown, path: string): void {
+const DICT_VALUES: Record<DictValues, [(x: unknown) => boolean, string]> = {
+  string: [(x) => typeof x === 'string', 'a string'],
+  integer: [(x) => Number.isInteger(x), 'an integer'],
+  'integer-or-string': [(x) => typeof x === 'string' || Number.isInteger(x), 'an integer or a string'],
+  // §6.12.2, §6.6.1 say a list of strings; the spec's own first examples used one string, which is taken too.
+  'string-or-strings': [
+    (x) =>
+      typeof x === 'string' || (Array.isArray(x) && x.length > 0 && x.every((y) => typeof y === 'string')),
+    'a list of strings',
+  ],
+};
+
+function checkDict(ctx: Ctx, v: unknown, path: string, values?: DictValues): void {
   if (!isRec(v)) return err(ctx, path, 'type', `must be a dictionary (JSON object), not ${show(v)}`);
   let n = 0;
   for (const key of Object.keys(v)) {
@@ -303,7 +316,14 @@ function checkDict(ctx: Ctx, v: unknown, path: string): void {
         'dictionary keys must be 1–250 ASCII letters, digits, hyphens or underscores',
       );
     }
-    if (v[key] === null) err(ctx, at(path, key), 'type', 'null is not a STIX value');
+    const x = v[key];
+    if (x === null) err(ctx, at(path, key), 'type', 'null is not a STIX value');
+    else if (values !== undefined && !DICT_VALUES[values][0](x))
+      err(ctx, at(path, key), 'type', `each value must be ${DICT_VALUES[values][1]}, not ${show(x)}`);
+    else if (typeof x === 'object') {
+      const empty = emptyListIn(x, at(path, key));
+      if (empty !== undefined) err(ctx, empty, 'empty-list', 'lists must not be empty');
+    }
   }
   if (n === 0) err(ctx, path, 'empty-dictionary', 'a dictionary must not be empty');
 }
@@ -384,7 +404,7 @@ function checkProp(ctx: Ctx, p: PropSpec, v: unknown, parent: string, key: strin
     case 'object':
       return checkObj(ctx, p.spec, v, at(parent, key));
     case 'dict':
-      return checkDict(ctx, v, at(parent, key));
+      return checkDict(ctx, v, at(parent, key), p.values);
     case 'hashes':
       return checkHashes(ctx, v, at(parent, key), p.strict === true);
     case 'hex':
@@ -879,19 +899,33 @@ const MEDIA_TOP = new Set([
 ]);
 const MEDIA_TYPE_RE = /^([A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126})\/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$/;
 
-/** §6.1.1, §6.7.1: mime_type is an IANA media type (`type/subtype`, a registered top-level type). */
+/** §6.1.1, §6.7.1: mime_type SHOULD be an IANA media type (`type/subtype`, a registered top-level type). */
 function checkMediaType(ctx: Ctx, o: Rec, path: string): void {
   const v = o.mime_type;
   if (typeof v !== 'string') return;
   const m = MEDIA_TYPE_RE.exec(v);
   if (!m || !MEDIA_TOP.has(m[1]!.toLowerCase()))
-    err(
+    warn(
       ctx,
       at(path, 'mime_type'),
       'media-type',
-      `${show(v.slice(0, 80))} is not an IANA media type (type/subtype)`,
+      `${show(v.slice(0, 80))} should be an IANA media type (type/subtype)`,
     );
 }
+
+/**
+ * A domain name (§6.4.1: RFC 1034, internationalized per RFC 5890): dot-separated labels of 1–63 characters,
+ * letters (any script), digits, hyphens (not at a label's ends) and underscores (service labels such as `_dmarc`),
+ * 253 characters at most, a final dot allowed.
+ */
+function isDomainName(v: string): boolean {
+  const name = v.endsWith('.') ? v.slice(0, -1) : v;
+  if (name.length === 0 || name.length > 253) return false;
+  for (const label of name.split('.'))
+    if (label.length === 0 || label.length > 63 || !DOMAIN_LABEL_RE.test(label)) return false;
+  return true;
+}
+const DOMAIN_LABEL_RE = /^[\p{L}\p{N}_](?:[\p{L}\p{M}\p{N}_-]*[\p{L}\p{M}\p{N}_])?$/u;
 
 /** §3.8: names reserved for future versions of STIX, on every object. */
 const RESERVED_PROPERTIES = ['action', 'severity', 'username', 'phone_number'] as const;
@@ -1066,6 +1100,20 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     for (const k of Object.keys(o)) if (k !== 'type' && k !== 'id' && k !== 'spec_version') return;
     err(ctx, path, 'required', 'a process requires at least one property besides type, id and spec_version');
   },
+  pebinary: (ctx, o, path) => {
+    // §6.7.6: at least one property besides pe_type.
+    for (const k of Object.keys(o)) if (k !== 'pe_type') return;
+    err(ctx, path, 'required', 'a windows-pebinary-ext requires at least one property besides pe_type');
+  },
+  'domain-name': (ctx, o, path) => {
+    if (typeof o.value === 'string' && !isDomainName(o.value))
+      err(
+        ctx,
+        at(path, 'value'),
+        'domain-name',
+        `${show(o.value.slice(0, 80))} is not a domain name (RFC 1034, RFC 5890)`,
+      );
+  },
   software: (ctx, o, path) => {
     // §6.14.1: a CPE 2.3 formatted string (NISTIR 7695 §6.2).
     if (typeof o.cpe === 'string' && !CPE23_RE.test(o.cpe))
@@ -1074,9 +1122,9 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     if (!Array.isArray(langs)) return;
     for (let i = 0; i < langs.length; i++) {
       const l: unknown = langs[i];
-      if (typeof l === 'string' && !/^[a-z]{3}$/.test(l)) {
-        warn(ctx, at(at(path, 'languages'), i), 'lang', `${show(l)} should be an ISO 639-2 language code`);
-      }
+      // §6.14.1: each an RFC 5646 language code.
+      if (typeof l === 'string' && !LANG_RE.test(l))
+        err(ctx, at(at(path, 'languages'), i), 'lang', `${show(l)} is not an RFC 5646 language tag`);
     }
   },
   x509: (ctx, o, path) => {

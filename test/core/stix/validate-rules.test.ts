@@ -748,11 +748,61 @@ describe('hostile input is bounded', () => {
 describe('SCO property formats', () => {
   const sco = (type: string, patch: Obj): string[] =>
     errorKeys(v(with_(SCO_EXAMPLES[type]!, patch)).filter(notScoIdProblem));
-  it('artifact and file mime_type is an IANA media type (§6.1.1, §6.7.1)', () => {
-    expect(sco('artifact', { mime_type: 'bla/blabla' })).toEqual(['media-type@$.mime_type']);
-    expect(sco('artifact', { mime_type: 'zip' })).toEqual(['media-type@$.mime_type']);
-    expect(sco('file', { mime_type: 'application/vnd.ms-excel' })).toEqual([]);
-    expect(sco('file', { mime_type: 'text/plain; charset=utf-8' })).toEqual(['media-type@$.mime_type']);
+  const warned = (type: string, patch: Obj): string[] => warningKeys(v(with_(SCO_EXAMPLES[type]!, patch)));
+  it('artifact and file mime_type should be an IANA media type (§6.1, §6.7: a SHOULD, so a warning)', () => {
+    expect(sco('artifact', { mime_type: 'bla/blabla' })).toEqual([]);
+    expect(warned('artifact', { mime_type: 'bla/blabla' })).toContain('media-type@$.mime_type');
+    expect(warned('file', { mime_type: 'application/vnd.ms-excel' })).not.toContain('media-type@$.mime_type');
+  });
+  it('dictionaries hold the values the spec names, and no empty list (§6.12.1, §6.12.2, §6.12.4, §6.13)', () => {
+    const nt = SCO_EXAMPLES['network-traffic']!;
+    const http = (nt.extensions as Obj)['http-request-ext'] as Obj;
+    expect(
+      sco('network-traffic', { ipfix: { minimumIpTotalLength: true, maximumIpTotalLength: 2 } }),
+    ).toEqual(['type@$.ipfix.minimumIpTotalLength']);
+    expect(
+      sco('network-traffic', {
+        extensions: { 'http-request-ext': { ...http, request_header: { Host: 5, Accept: ['a', 'b'] } } },
+      }),
+    ).toEqual(["type@$.extensions['http-request-ext'].request_header.Host"]);
+    expect(sco('process', { environment_variables: { PATH: [] } })).toEqual([
+      'type@$.environment_variables.PATH',
+    ]);
+    expect(sco('process', { environment_variables: { PATH: '/bin' } })).toEqual([]);
+    expect(
+      errorKeys(v(with_(IND, { x_acme: { a: 1 } }))).concat(
+        errorKeys(v(with_(SCO_EXAMPLES['email-message']!, { additional_header_fields: { 'X-Mailer': 5 } }))),
+      ),
+    ).toEqual(["type@$.additional_header_fields['X-Mailer']"]);
+  });
+  it('registry values, x509 v3 extensions and a PE extension each hold something (§6.17.2, §6.18.2, §6.7.6)', () => {
+    expect(sco('windows-registry-key', { values: [{}] })).toEqual(['required@$.values[0]']);
+    expect(sco('x509-certificate', { x509_v3_extensions: {} })).toEqual(['required@$.x509_v3_extensions']);
+    expect(sco('file', { extensions: { 'windows-pebinary-ext': { pe_type: 'exe' } } })).toEqual([
+      "required@$.extensions['windows-pebinary-ext']",
+    ]);
+  });
+  it('domain names follow RFC 1034 / 5890 (§6.4.1)', () => {
+    for (const bad of ['not a domain!', '-bad-.example.com', 'a..example.com', ''])
+      expect(sco('domain-name', { value: bad }), bad).toContain('domain-name@$.value');
+    for (const good of [
+      'example.com',
+      'bücher.example',
+      'xn--bcher-kva.example',
+      '_dmarc.example.com',
+      'example.com.',
+    ])
+      expect(sco('domain-name', { value: good }), good).toEqual([]);
+  });
+  it('software languages are RFC 5646 tags (§6.14.1)', () => {
+    expect(sco('software', { languages: ['not a tag!'] })).toEqual(['lang@$.languages[0]']);
+    expect(sco('software', { languages: ['en-US', 'fra'] })).toEqual([]);
+  });
+  it('no reference points at a bundle; observed-data may list sightings (§4.14)', () => {
+    const lc = META_EXAMPLES['language-content']!;
+    expect(errorKeys(v(with_(lc, { object_ref: 'bundle--5d0092c5-5f74-4287-9642-33f4c354e56d' })))).toEqual([
+      'ref-type@$.object_ref',
+    ]);
   });
   it('software cpe is a CPE 2.3 formatted string (§6.14.1)', () => {
     expect(sco('software', { cpe: 'invalid' })).toEqual(['cpe@$.cpe']);
