@@ -134,6 +134,8 @@ function contains(sorted: readonly number[], x: number): boolean {
 class Search {
   readonly stack: number[] = [];
   readonly use = new Map<number, number>();
+  /** The WITHIN windows around the part of the binding being built (`base`: where their observations start). */
+  readonly windows: { readonly base: number; readonly ms: number }[] = [];
   steps = 0;
   forced = -1;
   constructor(
@@ -202,10 +204,21 @@ class Search {
         yield* this.followed(node.kids, 0, -Infinity);
         return;
       case 'within': {
-        const base = this.stack.length;
-        for (const _ of this.gen(node.kid)) {
-          this.tick();
-          if (this.spread(base) <= node.ms) yield;
+        // The window is checked as each observation joins the binding (the spread only grows), so a search that
+        // cannot fit is cut at once instead of being completed and refused; it is off while this yields outwards.
+        const window = { base: this.stack.length, ms: node.ms };
+        this.windows.push(window);
+        try {
+          for (const _ of this.gen(node.kid)) {
+            this.tick();
+            if (this.spread(window.base) <= node.ms) {
+              this.windows.pop();
+              yield;
+              this.windows.push(window);
+            }
+          }
+        } finally {
+          if (this.windows.at(-1) === window) this.windows.pop();
         }
         return;
       }
@@ -227,8 +240,14 @@ class Search {
     this.tick();
     const used = this.use.get(i) ?? 0;
     if (used >= (this.times.count[i] as number)) return;
-    this.use.set(i, used + 1);
     this.stack.push(i);
+    // A WITHIN around this observation that the binding so far no longer fits: nothing down this way can.
+    for (const w of this.windows)
+      if (this.spread(w.base) > w.ms) {
+        this.stack.pop();
+        return;
+      }
+    this.use.set(i, used + 1);
     yield;
     this.stack.pop();
     this.use.set(i, used);

@@ -349,6 +349,14 @@ describe('observation operators and qualifiers', () => {
     expect(matchPattern(parsePattern(many), [ip(0, '1.1.1.1', { count: 1000 })]).matched).toBe(true);
   });
 
+  it('WITHIN cuts the search as soon as a binding cannot fit, so it answers instead of giving up', () => {
+    const people = Array.from({ length: 20 }, (_, i) => obs(i * 10, { p: { type: 'person', age: 10 } }));
+    expect(match('[person:age < 20] REPEATS 10 TIMES WITHIN 8 SECONDS', people)).toBe(false);
+    expect(match('[person:age < 20] REPEATS 10 TIMES WITHIN 90 SECONDS', people)).toEqual(
+      Array.from({ length: 20 }, (_, i) => i),
+    );
+  });
+
   it('gives up with TOO_LARGE rather than searching forever', () => {
     const many = Array.from({ length: 60 }, (_, i) => ip(i, '1.1.1.1'));
     const hard = `([ipv4-addr:value = '1.1.1.1'] REPEATS 30 TIMES) FOLLOWEDBY [ipv4-addr:value = '2.2.2.2']`;
