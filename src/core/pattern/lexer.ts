@@ -57,6 +57,20 @@ export class PatternSyntaxError extends EntenteError {
 const isIdentStart = (c: number): boolean => (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
 const isIdentPart = (c: number): boolean => isIdentStart(c) || (c >= 48 && c <= 57) || c === 45;
 const isDigit = (c: number): boolean => c >= 48 && c <= 57;
+/**
+ * The other white space the STIX patterning grammar skips (its WS rule): NEL, no-break space, Ogham space, the
+ * U+2000–U+200A spaces, line and paragraph separators, narrow no-break, medium mathematical and ideographic space.
+ */
+const isUnicodeSpace = (c: number): boolean =>
+  c === 0x85 ||
+  c === 0xa0 ||
+  c === 0x1680 ||
+  (c >= 0x2000 && c <= 0x200a) ||
+  c === 0x2028 ||
+  c === 0x2029 ||
+  c === 0x202f ||
+  c === 0x205f ||
+  c === 0x3000;
 
 /** A class rather than closures: tokenizing is on the hot path of parsing hundreds of thousands of patterns. */
 class Lexer {
@@ -123,7 +137,7 @@ class Lexer {
     while (this.i < n) {
       const i = this.i;
       const c = src.charCodeAt(i);
-      if (c === 32 || c === 9 || c === 13 || c === 12) {
+      if (c === 32 || c === 9 || c === 13 || c === 12 || (c > 126 && isUnicodeSpace(c)) || c === 11) {
         this.i++;
         continue;
       }

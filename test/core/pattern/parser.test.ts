@@ -68,6 +68,15 @@ describe('parser: the STIX 2.1 grammar', () => {
     expect(parsePattern('[EXISTS file:name]').expression).toMatchObject({ comparison: { kind: 'exists' } });
   });
 
+  it("skips the grammar's Unicode white space (no-break, ideographic, line separator …) between tokens", () => {
+    for (const ws of ['\u00a0', '\u3000', '\u2028', '\u2009', '\u000b', '\u0085'])
+      expect(comparisonOf(parsePattern(`[file:size${ws}=${ws}5]${ws}`)).operator, JSON.stringify(ws)).toBe(
+        '=',
+      );
+    // Inside a string it stays part of the value.
+    expect(comparisonOf(parsePattern("[file:name = 'a\u00a0b']")).value).toMatchObject({ value: 'a\u00a0b' });
+  });
+
   it('accepts == and <> as spellings of = and !=', () => {
     expect(comparisonOf(parsePattern("[file:name == 'a']")).operator).toBe('=');
     expect(comparisonOf(parsePattern("[file:name <> 'a']")).operator).toBe('!=');
