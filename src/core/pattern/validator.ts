@@ -96,6 +96,16 @@ export function validateAst(ast: PatternAst): PatternIssue[] {
       return undefined;
     }
     const pt = propertyType(type, first.name);
+    if (pt === undefined && first.name !== 'id' && (first.name.length < 3 || first.name.length > 250)) {
+      // STIX 2.1 §3.1: a property name is 3–250 characters; one the type does not define is a custom property.
+      add(
+        'error',
+        'property-name',
+        `'${first.name}' is no property of ${type}, nor a valid custom property name (3–250 characters)`,
+        path,
+      );
+      return undefined;
+    }
     if (pt === undefined) {
       if (!first.name.startsWith('x_')) {
         add(

@@ -39,6 +39,14 @@ describe('validator: what the spec requires', () => {
     if (!r.ok) expect(r.error.message).toMatch(/more than one (WITHIN|REPEATS|START\/STOP) qualifier/);
   });
 
+  it('a property the type does not define must be a valid custom property name (3–250 characters)', () => {
+    const r = checkPattern("[file:n = 'something']");
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error.message).toMatch(/not.*valid custom property name|no property of file/);
+    expect(checkPattern("[file:id = 'file--2a6d1ba8-4c7c-5e7e-8e4e-4d4f1d4f0a6e']").ok).toBe(true);
+    expect(checkPattern('[process:pid = 4]').ok).toBe(true);
+  });
+
   it('a set holds constants of one type (§9.6.1); ints and floats are one', () => {
     expect(checkPattern('[file:size IN (1, true)]').ok).toBe(false);
     expect(checkPattern("[file:name IN ('a', t'2020-01-01T00:00:00Z')]").ok).toBe(false);
