@@ -385,6 +385,7 @@ export class TaxiiService implements TaxiiBackend {
         objectId,
         asked.map(timestampKey),
         await this.visibility(principal, await this.storage.taxii.generation()),
+        filter.specVersions,
       ))
     )
       throw notFound(`the version of ${objectId} asked for was deleted from this collection`);

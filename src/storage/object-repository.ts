@@ -433,23 +433,38 @@ export class ObjectRepository {
   }
 
   /**
-   * Whether a DELETE removed from the collection a version of `objectId` with one of `versionKeys` that the
-   * caller may see (with `visibility`; any, without).
+   * Whether a DELETE removed from the collection a version of `objectId` with one of `versionKeys` (and, when
+   * given, one of `specVersions`) that is not there again and that the caller may see (with `visibility`; any,
+   * without).
    */
   async wasDeleted(
     collectionId: string,
     objectId: string,
     versionKeys: readonly string[],
     visibility?: Visibility,
+    specVersions?: readonly string[],
   ): Promise<boolean> {
-    if (versionKeys.length === 0) return false;
+    if (versionKeys.length === 0 || specVersions?.length === 0) return false;
     let query = this.db
       .selectFrom('collection_deletions as d')
       .innerJoin('stix_versions as v', 'v.row_id', 'd.version_row')
       .select('d.version_row')
       .where('d.collection_id', '=', collectionId)
       .where('v.id', '=', objectId)
-      .where('v.version_key', 'in', versionKeys.slice(0, IN_CHUNK));
+      .where('v.version_key', 'in', versionKeys.slice(0, IN_CHUNK))
+      .where((eb) =>
+        eb.not(
+          eb.exists(
+            eb
+              .selectFrom('collection_entries as e')
+              .select('e.seq')
+              .whereRef('e.version_row', '=', 'd.version_row')
+              .whereRef('e.collection_id', '=', 'd.collection_id'),
+          ),
+        ),
+      );
+    if (specVersions !== undefined)
+      query = query.where('v.spec_version', 'in', specVersions.slice(0, IN_CHUNK));
     const visible = visibilityFilter(visibility);
     if (visible) query = query.where(visible);
     return (await query.limit(1).executeTakeFirst()) !== undefined;

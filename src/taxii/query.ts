@@ -1,8 +1,8 @@
 /**
  * TAXII 2.1 URL parameters (§3.4, §3.5): `added_after`, `limit`, `next` and `match[…]`, parsed and checked per
  * endpoint. Values of one field are comma-separated and ORed; fields are ANDed. Anything malformed, and any defined
- * `match[…]` field the endpoint does not take, is an INVALID error (400); fields TAXII does not define are ignored.
- * Pure.
+ * `match[…]` field the endpoint does not take, is an INVALID error (400); fields TAXII does not define are ignored
+ * on reads (never on DELETE, where ignoring one would remove more). Pure.
  */
 import { invalid } from '../core/errors.js';
 import { isTimestamp } from '../core/stix/index.js';
@@ -94,6 +94,11 @@ export function parseFilter(endpoint: Endpoint, raw: Raw, limits: { maxLimit: nu
       // take (match[type] on one object) is refused: answering as if it were not there would mislead.
       if (!DEFINED_FIELDS.includes(field)) {
         if (field === '') throw invalid('malformed parameter "match[]"');
+        // A defined field misspelt by case is a mistake, not a field of its own; and a DELETE that ignored a
+        // filter would remove more than was asked: both refused.
+        if (DEFINED_FIELDS.includes(field.toLowerCase()))
+          throw invalid(`match[${field}]: field names are lower case (match[${field.toLowerCase()}])`);
+        if (endpoint === 'delete') throw invalid(`match[${field}] is not supported on this endpoint`);
         continue;
       }
       if (!allowed.includes(field)) throw invalid(`match[${field}] is not supported on this endpoint`);

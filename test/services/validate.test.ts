@@ -198,6 +198,19 @@ describe('a document that is one STIX object, not a bundle', () => {
     const r = await validateStream(once(JSON.stringify(od)), nodeValidateOptions());
     expect(r).toMatchObject({ objects: 1, valid: 1, errors: 0, fatal: undefined });
     expect(r.problems.map((p) => p.rule)).toContain('deprecated');
+    // Members have no order: with sorted keys (canonical JSON), objects comes before type.
+    const sorted = Object.fromEntries(Object.entries(od).sort(([a], [b]) => (a < b ? -1 : 1)));
+    expect(Object.keys(sorted).indexOf('objects')).toBeLessThan(Object.keys(sorted).indexOf('type'));
+    const s = await validateStream(once(JSON.stringify(sorted)), nodeValidateOptions());
+    expect(s).toMatchObject({ objects: 1, valid: 1, errors: 0, fatal: undefined });
+    // Without a type at all, or with "bundle" after it, objects is a list or nothing.
+    for (const doc of [
+      '{"objects":{}}',
+      '{"objects":{},"type":"bundle","id":"bundle--5d0092c5-5f74-4287-9642-33f4c354e56d"}',
+    ]) {
+      const bad = await validateStream(once(doc), nodeValidateOptions());
+      expect(bad.fatal?.message, doc).toMatch(/"objects" must be an array/);
+    }
     // In a bundle, objects is still the bundle's list, and must be one.
     const bundle = await validateStream(
       once(

@@ -244,8 +244,15 @@ for (const target of testDatabases) {
       };
       expect(await s.objects.wasDeleted('c1', A, ['2021-01-01T00:00:00.000Z'], anonymous)).toBe(false);
       expect(await s.objects.wasDeleted('c1', A, ['2021-01-01T00:00:00.000Z'], member)).toBe(true);
-      // Deleting it again (re-added first) keeps one record.
+      expect(await s.objects.wasDeleted('c1', A, ['2021-01-01T00:00:00.000Z'], undefined, ['2.1'])).toBe(
+        true,
+      );
+      expect(await s.objects.wasDeleted('c1', A, ['2021-01-01T00:00:00.000Z'], undefined, ['2.0'])).toBe(
+        false,
+      );
+      // Added back, it is no longer a deleted version; deleted again, it is (one record).
       await s.objects.writeBatch('c1', [version(A, '2021-01-01T00:00:00.000Z')], policy);
+      expect(await s.objects.wasDeleted('c1', A, ['2021-01-01T00:00:00.000Z'])).toBe(false);
       const again = await s.objects.listEntries({ collectionId: 'c1', versions: 'all', limit: 10 });
       await s.objects.removeEntries('c1', A, [
         again.find((e) => e.versionKey === '2021-01-01T00:00:00.000Z')!.seq,

@@ -103,8 +103,11 @@ describe('TAXII URL parameters', () => {
     expect(parseFilter('objects', { _: '123' }, limits)).toMatchObject({ types: undefined });
   });
 
-  it('match fields TAXII does not define are ignored (§3.4), on every endpoint', () => {
-    for (const endpoint of ['objects', 'manifest', 'object', 'versions', 'delete'] as const) {
+  it('match fields TAXII does not define are ignored (§3.4) on reads; refused on DELETE, and when misspelt by case', () => {
+    expect(rejects(() => parseFilter('delete', { 'match[tlp]': 'red' }, limits))).toBe('INVALID');
+    expect(rejects(() => parseFilter('delete', { 'match[Version]': 'all' }, limits))).toBe('INVALID');
+    expect(rejects(() => parseFilter('objects', { 'match[Type]': 'indicator' }, limits))).toBe('INVALID');
+    for (const endpoint of ['objects', 'manifest', 'object', 'versions'] as const) {
       const f = parseFilter(
         endpoint,
         { 'match[tlp]': 'green', 'match[relationships-all]': id, 'match[x_acme_score]': ['1', '2'] },

@@ -136,6 +136,10 @@ export class BundleScanner {
    * properties (observed-data's deprecated `objects` dictionary), read like any other member.
    */
   private oneObject = false;
+  /** A `type` other than "bundle" was read. */
+  private otherType = false;
+  /** Where an `objects` member that is no array began (read as a member while the document's kind was open). */
+  private objectsMemberAt: number | undefined;
   private isScalarCapture = false;
   /** The first bytes of an element dropped for its size (to name it in the error). */
   private head: Uint8Array | undefined;
@@ -290,11 +294,16 @@ export class BundleScanner {
         case 'value':
           if (this.currentKey === 'objects' && !this.oneObject) {
             if (this.seenObjects) throw new ScanError('duplicate "objects" member', at);
-            if (c !== OPEN_BRACKET) throw new ScanError('"objects" must be an array', at);
-            this.seenObjects = true;
-            this.state = 'elem-or-end';
-            i++;
-            break;
+            if (c === OPEN_BRACKET) {
+              this.seenObjects = true;
+              this.state = 'elem-or-end';
+              i++;
+              break;
+            }
+            if (this.bundleTyped) throw new ScanError('"objects" must be an array', at);
+            // Not yet known to be a bundle: a one-object document's `type` may come later (members have no
+            // order). Read as a member; `end()` refuses it unless a type other than "bundle" turned up.
+            this.objectsMemberAt = at;
           }
           this.beginCapture('header-value', at, !(c === OPEN_BRACE || c === OPEN_BRACKET || c === QUOTE));
           chunkCaptureStart = i;
@@ -369,6 +378,8 @@ export class BundleScanner {
       if (this.state === 'start') throw new ScanError('empty input: expected a STIX bundle', this.base);
       throw new ScanError('unexpected end of input (truncated bundle)', this.base);
     }
+    if (this.objectsMemberAt !== undefined && !this.otherType)
+      throw new ScanError('"objects" must be an array', this.objectsMemberAt);
     return [];
   }
 
@@ -445,8 +456,14 @@ export class BundleScanner {
       this.state = 'after-value';
       const { value, text } = parseSmall(owned, this.captureStart, this.currentKey);
       if (this.currentKey === 'type') {
-        if (value === 'bundle') this.bundleTyped = true;
-        else if (!this.seenObjects) this.oneObject = true;
+        if (value === 'bundle') {
+          this.bundleTyped = true;
+          if (this.objectsMemberAt !== undefined)
+            throw new ScanError('"objects" must be an array', this.objectsMemberAt);
+        } else {
+          this.otherType = true;
+          if (!this.seenObjects) this.oneObject = true;
+        }
       }
       return [
         typeof value === 'object' && value !== null

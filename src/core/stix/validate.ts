@@ -878,7 +878,9 @@ function checkMarkingDefinition(ctx: Ctx, o: Rec, path: string): void {
  * A CPE 2.3 formatted string: `cpe:2.3:` part, then ten attributes (NISTIR 7695 §6.2; the pattern of the CPE 2.3
  * dictionary schema).
  */
-const CPE_VALUE = String.raw`(?:(?:\?*|\*?)(?:[a-zA-Z0-9\-._]|\\[\\*?!"#$%&'()+,/:;<=>@\[\]^\`{|}~])+(?:\?*|\*?)|[*-])`;
+// `(?:\?+|\*)?` where NIST writes `(\?*|\*?)`: the same strings, but without two ways to match nothing, which made a
+// long field that fails at its end take exponential time.
+const CPE_VALUE = String.raw`(?:(?:\?+|\*)?(?:[a-zA-Z0-9\-._]|\\[\\*?!"#$%&'()+,/:;<=>@\[\]^\`{|}~])+(?:\?+|\*)?|[*-])`;
 const CPE23_RE = new RegExp(
   String.raw`^cpe:2\.3:[aho*-](?::${CPE_VALUE}){5}:(?:[a-zA-Z]{2,3}(?:-(?:[a-zA-Z]{2}|[0-9]{3}))?|[*-])(?::${CPE_VALUE}){4}$`,
 );
@@ -925,7 +927,8 @@ function isDomainName(v: string): boolean {
     if (label.length === 0 || label.length > 63 || !DOMAIN_LABEL_RE.test(label)) return false;
   return true;
 }
-const DOMAIN_LABEL_RE = /^[\p{L}\p{N}_](?:[\p{L}\p{M}\p{N}_-]*[\p{L}\p{M}\p{N}_])?$/u;
+// Inside a label also the joiners and the middle dot that RFC 5892's context rules allow (ශ්‍රී, col·legi).
+const DOMAIN_LABEL_RE = /^[\p{L}\p{N}_](?:(?:[\p{L}\p{M}\p{N}_\u00b7-]|\u200c|\u200d)*[\p{L}\p{M}\p{N}_])?$/u;
 
 /** §3.8: names reserved for future versions of STIX, on every object. */
 const RESERVED_PROPERTIES = ['action', 'severity', 'username', 'phone_number'] as const;
@@ -1054,8 +1057,9 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     checkMediaType(ctx, o, path);
   },
   'email-addr': (ctx, o, path) => {
-    // §6.5.1: the address itself (an addr-spec); a display name goes in display_name.
-    if (typeof o.value === 'string' && /[<>]/.test(o.value))
+    // §6.5.1: the address itself (an addr-spec); a display name goes in display_name. Angle brackets outside a
+    // quoted local part mean `Name <address>`.
+    if (typeof o.value === 'string' && /[<>]/.test(o.value.replace(/"(?:[^"\\]|\\.)*"/g, '')))
       err(
         ctx,
         at(path, 'value'),
@@ -1106,8 +1110,9 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     err(ctx, path, 'required', 'a windows-pebinary-ext requires at least one property besides pe_type');
   },
   'domain-name': (ctx, o, path) => {
+    // A defanged value (`example[.]com`) is deliberately not a domain name: a warning then.
     if (typeof o.value === 'string' && !isDomainName(o.value))
-      err(
+      (o.defanged === true ? warn : err)(
         ctx,
         at(path, 'value'),
         'domain-name',

@@ -791,8 +791,16 @@ describe('SCO property formats', () => {
       'xn--bcher-kva.example',
       '_dmarc.example.com',
       'example.com.',
+      'col\u00b7legi.cat',
+      '\u0dc1\u0dca\u200d\u0dbb\u0dd3.lk',
     ])
       expect(sco('domain-name', { value: good }), good).toEqual([]);
+  });
+  it('a defanged domain name is not one, deliberately: a warning, not an error', () => {
+    expect(sco('domain-name', { value: 'example[.]com', defanged: true })).toEqual([]);
+    expect(warned('domain-name', { value: 'example[.]com', defanged: true })).toContain(
+      'domain-name@$.value',
+    );
   });
   it('software languages are RFC 5646 tags (§6.14.1)', () => {
     expect(sco('software', { languages: ['not a tag!'] })).toEqual(['lang@$.languages[0]']);
@@ -809,10 +817,16 @@ describe('SCO property formats', () => {
     expect(sco('software', { cpe: 'cpe:/a:microsoft:word:2000' })).toEqual(['cpe@$.cpe']);
     expect(sco('software', { cpe: 'cpe:2.3:o:microsoft:windows_10:1607:*:*:*:*:*:x64:*' })).toEqual([]);
     expect(sco('software', { cpe: 'cpe:2.3:a:acme:widget\\:pro:1.0:*:*:en-us:*:*:*:*' })).toEqual([]);
+    // A long field that fails only at its end: answered at once (the NIST form of the pattern backtracked
+    // exponentially here).
+    expect(sco('software', { cpe: `cpe:2.3:a:a:a:a:a:a:*:a:a:a:${'a'.repeat(100_000)}!` })).toEqual([
+      'cpe@$.cpe',
+    ]);
   });
   it('email-addr value is the address alone, without a display name (§6.5.1)', () => {
     expect(sco('email-addr', { value: 'John Doe <jdoe@example.com>' })).toEqual(['email-address@$.value']);
     expect(sco('email-addr', { value: '"john doe"@example.com' })).toEqual([]);
+    expect(sco('email-addr', { value: '"<x>"@example.com' })).toEqual([]);
   });
   it('a windows-registry-key hive is written out in full (§6.17.1)', () => {
     expect(sco('windows-registry-key', { key: 'HKLM\\system\\bar\\foo' })).toEqual(['registry-hive@$.key']);
