@@ -241,7 +241,9 @@ class Search {
     const used = this.use.get(i) ?? 0;
     if (used >= (this.times.count[i] as number)) return;
     this.stack.push(i);
-    // A WITHIN around this observation that the binding so far no longer fits: nothing down this way can.
+    // A WITHIN around this observation that the binding so far no longer fits: nothing down this way can. Each
+    // window checked counts against the step budget, as the rest of the search does.
+    this.steps += this.windows.length;
     for (const w of this.windows)
       if (this.spread(w.base) > w.ms) {
         this.stack.pop();
