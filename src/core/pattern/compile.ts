@@ -119,11 +119,16 @@ export class PathWalker {
 
 export const compilePath = (path: ObjectPath): PathWalker => new PathWalker(path);
 
-/** How the observed value is read when compared with a binary or hex constant. */
+/** How an observed value is read as octets: decoded from base64 or hex, or a plain string's code points. */
 const BYTES_BASE64 = 0;
 const BYTES_HEX = 1;
-const BYTES_UTF8 = 2;
-type BytesMode = typeof BYTES_BASE64 | typeof BYTES_HEX | typeof BYTES_UTF8;
+const BYTES_TEXT = 2;
+type BytesMode = typeof BYTES_BASE64 | typeof BYTES_HEX | typeof BYTES_TEXT;
+
+/** The octets of an observed value as a byte string, read as `mode` says (§9.6.3); undefined when it has none. */
+function octetsOf(mode: BytesMode, v: string): string | undefined {
+  return mode === BYTES_BASE64 ? base64ToBytes(v) : mode === BYTES_HEX ? hexToBytes(v) : latin1Bytes(v);
+}
 
 /** A `*_bin` or `*_hex` property (not a hash value): compared as octets, whatever the constant (§9.6.3). */
 export function isBinaryPath(path: ObjectPath): boolean {
@@ -132,18 +137,13 @@ export function isBinaryPath(path: ObjectPath): boolean {
   return name.endsWith('_bin') || name.endsWith('_hex');
 }
 
-/** The octets of an observed value of a binary property: decoded from base64 (`*_bin`) or hex (`*_hex`). */
-function decodedBytes(path: ObjectPath, v: string): string | undefined {
-  return bytesModeOf(path) === BYTES_BASE64 ? base64ToBytes(v) : hexToBytes(v);
-}
-
 function bytesModeOf(path: ObjectPath): BytesMode {
   const steps = path.steps;
   const last = steps[steps.length - 1];
   const name = last?.kind === 'key' ? last.name : '';
   if (name.endsWith('_bin')) return BYTES_BASE64;
   if (name.endsWith('_hex') || underHashes(steps, steps.length - 1)) return BYTES_HEX;
-  return BYTES_UTF8;
+  return BYTES_TEXT;
 }
 
 const isScalar = (v: unknown): v is string | number | boolean =>
@@ -194,7 +194,7 @@ export class Comparer {
       case 'string': {
         if (typeof v !== 'string') return undefined;
         if (!this.stringAsBytes) return cmp(this.ci ? v.toLowerCase() : v, want);
-        const b = this.bytes === BYTES_BASE64 ? base64ToBytes(v) : hexToBytes(v);
+        const b = octetsOf(this.bytes, v);
         return b === undefined ? undefined : cmp(b, want);
       }
       case 'int':
@@ -209,12 +209,7 @@ export class Comparer {
       }
       default: {
         if (typeof v !== 'string') return undefined;
-        const b =
-          this.bytes === BYTES_BASE64
-            ? base64ToBytes(v)
-            : this.bytes === BYTES_HEX
-              ? hexToBytes(v)
-              : latin1Bytes(v);
+        const b = octetsOf(this.bytes, v);
         return b === undefined ? undefined : cmp(b, want);
       }
     }
@@ -289,12 +284,12 @@ class Like implements ValueTest {
   constructor(
     private readonly like: LikeMatcher,
     private readonly neg: boolean,
-    /** A binary property's path: its octets are matched (§9.6.3). */
-    private readonly binary: ObjectPath | undefined,
+    /** For a binary property, how its octets are read: they are matched (§9.6.3). */
+    private readonly binary: BytesMode | undefined,
   ) {}
   test(v: unknown): boolean {
     if (typeof v !== 'string') return isScalar(v) && this.neg;
-    const text = this.binary === undefined ? v : decodedBytes(this.binary, v);
+    const text = this.binary === undefined ? v : octetsOf(this.binary, v);
     if (text === undefined) return this.neg;
     return this.like.test(text) !== this.neg;
   }
@@ -303,13 +298,13 @@ class Like implements ValueTest {
 class Matches implements ValueTest {
   constructor(
     private readonly re: CompiledRegex,
-    /** A binary property's path: its octets are matched (§9.6.1). */
-    private readonly binary: ObjectPath | undefined,
+    /** For a binary property, how its octets are read: they are matched (§9.6.1). */
+    private readonly binary: BytesMode | undefined,
     private readonly neg: boolean,
   ) {}
   test(v: unknown): boolean {
     if (typeof v !== 'string') return isScalar(v) && this.neg;
-    const text = this.binary === undefined ? nfc(v) : decodedBytes(this.binary, v);
+    const text = this.binary === undefined ? nfc(v) : octetsOf(this.binary, v);
     if (text === undefined) return this.neg;
     return this.re.test(text) !== this.neg;
   }
@@ -391,12 +386,12 @@ export function compileValueTest(c: Comparison): ValueTest {
       return new Like(
         new LikeMatcher((value as Literal).value as string),
         neg,
-        isBinaryPath(path) ? path : undefined,
+        isBinaryPath(path) ? bytesModeOf(path) : undefined,
       );
     case 'MATCHES': {
-      const binary = isBinaryPath(path);
+      const binary = isBinaryPath(path) ? bytesModeOf(path) : undefined;
       const source = (value as Literal).value as string;
-      return new Matches(compileRegex(binary ? source : nfc(source)), binary ? path : undefined, neg);
+      return new Matches(compileRegex(binary === undefined ? nfc(source) : source), binary, neg);
     }
     case 'ISSUBSET':
     case 'ISSUPERSET':

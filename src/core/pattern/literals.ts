@@ -81,19 +81,12 @@ export function hexToBytes(text: string): string | undefined {
   return out;
 }
 
-/** Encode a JS string as UTF-8 bytes in a byte string. */
 /**
  * A string's octets as STIX patterning converts them (§9.6.3): each code point U+0000–U+00FF is one octet, as a
  * binary string; undefined when a code point lies beyond (the conversion is impossible, and the comparison false).
  */
 export const latin1Bytes = (text: string): string | undefined =>
   /[^\u0000-\u00ff]/.test(text) ? undefined : text;
-
-export function utf8Bytes(text: string): string {
-  let out = '';
-  for (const b of new TextEncoder().encode(text)) out += String.fromCharCode(b);
-  return out;
-}
 
 /**
  * A float as the grammar writes it: digits, a point, digits, never an exponent. Uses the shortest round-trip
