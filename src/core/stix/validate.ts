@@ -321,7 +321,7 @@ function checkDict(ctx: Ctx, v: unknown, path: string, values?: DictValues): voi
     else if (values !== undefined && !DICT_VALUES[values][0](x))
       err(ctx, at(path, key), 'type', `each value must be ${DICT_VALUES[values][1]}, not ${show(x)}`);
     else if (typeof x === 'object') {
-      const empty = emptyListIn(x, at(path, key));
+      const empty = emptyListIn(x, path, key);
       if (empty !== undefined) err(ctx, empty, 'empty-list', 'lists must not be empty');
     }
   }
@@ -485,7 +485,7 @@ function checkCustomName(ctx: Ctx, key: string, v: unknown, parent: string): voi
     return err(ctx, at(parent, key), 'type', 'null is not a STIX value; omit the property instead');
   if (typeof v === 'object') {
     // §2.12 (list): an empty list is never a value, in a custom property either.
-    const empty = emptyListIn(v, at(parent, key));
+    const empty = emptyListIn(v, parent, key);
     if (empty !== undefined)
       err(ctx, empty, 'empty-list', 'lists must not be empty; omit the property instead');
   }
@@ -501,15 +501,25 @@ function checkCustomName(ctx: Ctx, key: string, v: unknown, parent: string): voi
   }
 }
 
-/** The path of the first empty list in `v` (itself included), if any. */
-function emptyListIn(v: unknown, path: string): string | undefined {
+/**
+ * The path of the first empty list in `v` (itself included), the value at `parent` + `key`, if any. The path is
+ * built only for a list found: most values have none, and this runs on every custom property and dictionary value.
+ */
+function emptyListIn(v: unknown, parent: string, key: string | number): string | undefined {
+  const keys = emptyListKeys(v);
+  return keys === undefined ? undefined : keys.reduceRight<string>((p, k) => at(p, k), at(parent, key));
+}
+
+/** The keys from `v` down to its first empty list, innermost first; undefined when there is none. */
+function emptyListKeys(v: unknown): (string | number)[] | undefined {
   if (Array.isArray(v)) {
-    if (v.length === 0) return path;
+    if (v.length === 0) return [];
     for (let i = 0; i < v.length; i++) {
       const x: unknown = v[i];
-      if (typeof x === 'object' && x !== null) {
-        const found = emptyListIn(x, at(path, i));
-        if (found !== undefined) return found;
+      const found = typeof x === 'object' && x !== null ? emptyListKeys(x) : undefined;
+      if (found !== undefined) {
+        found.push(i);
+        return found;
       }
     }
     return undefined;
@@ -517,9 +527,10 @@ function emptyListIn(v: unknown, path: string): string | undefined {
   if (!isRec(v)) return undefined;
   for (const k of Object.keys(v)) {
     const x = v[k];
-    if (typeof x === 'object' && x !== null) {
-      const found = emptyListIn(x, at(path, k));
-      if (found !== undefined) return found;
+    const found = typeof x === 'object' && x !== null ? emptyListKeys(x) : undefined;
+    if (found !== undefined) {
+      found.push(k);
+      return found;
     }
   }
   return undefined;
