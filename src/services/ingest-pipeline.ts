@@ -7,7 +7,13 @@ import { hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { accessOf } from '../core/access/facts.js';
 import type { Problem } from '../core/errors.js';
-import { ScanError, apparentObjectId, decodeUtf8, type ScannerLimits } from '../core/json/bundle-scanner.js';
+import {
+  ScanError,
+  apparentObjectId,
+  decodeUtf8,
+  type ScanEvent,
+  type ScannerLimits,
+} from '../core/json/bundle-scanner.js';
 import { duplicateMember } from '../core/json/duplicate-keys.js';
 import { scanStreamChunks } from '../core/json/scan-stream.js';
 import {
@@ -119,13 +125,7 @@ export async function* prepareFrames(
         const path = `$.objects[${event.index}]`;
         if (event.kind === 'rejected') {
           frame.rejected++;
-          frame.problems.push({
-            path,
-            ...(event.objectId !== undefined ? { objectId: event.objectId } : {}),
-            message: `${event.message} (at byte ${event.offset})`,
-            severity: 'error',
-            rule: event.rule,
-          });
+          frame.problems.push(rejectedProblem(event, path));
           continue;
         }
         const prepared = prepareVersion(event.bytes, path, event.offset, validateOptions, event.members);
@@ -207,6 +207,17 @@ export function parseAndValidate(
     problems.push({ ...p, path: path + p.path.slice(1) });
   if (problems.some((p) => p.severity === 'error')) return { text, problems };
   return { text, value: value as StixObject, problems };
+}
+
+/** The problem for an element the scanner refused unparsed (too large, too deep, not an object), at `path`. */
+export function rejectedProblem(event: Extract<ScanEvent, { kind: 'rejected' }>, path: string): Problem {
+  return {
+    path,
+    ...(event.objectId !== undefined ? { objectId: event.objectId } : {}),
+    message: `${event.message} (at byte ${event.offset})`,
+    severity: 'error',
+    rule: event.rule,
+  };
 }
 
 /**

@@ -5,7 +5,13 @@ import { ScanError, type ScannerLimits } from '../core/json/bundle-scanner.js';
 import { scanStream } from '../core/json/scan-stream.js';
 import { canonicalJson, validateBundle, validateObject, type ValidateOptions } from '../core/stix/index.js';
 import { duplicateMember } from '../core/json/duplicate-keys.js';
-import { assertBundleType, parseAndValidate, textErrors, versionOfObject } from './ingest-pipeline.js';
+import {
+  assertBundleType,
+  parseAndValidate,
+  rejectedProblem,
+  textErrors,
+  versionOfObject,
+} from './ingest-pipeline.js';
 
 export interface ValidationReport {
   readonly objects: number;
@@ -68,13 +74,7 @@ export async function validateStream(
       objects++;
       const path = `$.objects[${event.index}]`;
       if (event.kind === 'rejected') {
-        add({
-          path,
-          ...(event.objectId !== undefined ? { objectId: event.objectId } : {}),
-          message: `${event.message} (at byte ${event.offset})`,
-          severity: 'error',
-          rule: event.rule,
-        });
+        add(rejectedProblem(event, path));
         continue;
       }
       const result = parseAndValidate(event.bytes, path, event.offset, options, event.members);
