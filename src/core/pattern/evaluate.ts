@@ -204,18 +204,17 @@ class Search {
         yield* this.followed(node.kids, 0, -Infinity);
         return;
       case 'within': {
-        // The window is checked as each observation joins the binding (the spread only grows), so a search that
-        // cannot fit is cut at once instead of being completed and refused; it is off while this yields outwards.
+        // The window is checked as each observation joins the binding (`tryObs`, the only place one joins; the
+        // spread only grows), so a search that cannot fit is cut at once, and every binding the child yields fits.
+        // The window is off while this yields outwards.
         const window = { base: this.stack.length, ms: node.ms };
         this.windows.push(window);
         try {
           for (const _ of this.gen(node.kid)) {
             this.tick();
-            if (this.spread(window.base) <= node.ms) {
-              this.windows.pop();
-              yield;
-              this.windows.push(window);
-            }
+            this.windows.pop();
+            yield;
+            this.windows.push(window);
           }
         } finally {
           if (this.windows.at(-1) === window) this.windows.pop();
