@@ -10,7 +10,7 @@
 import type { Problem } from '../core/errors.js';
 import type { ScannerLimits } from '../core/json/bundle-scanner.js';
 import { canonicalJson, checkNewVersion, type StixObject } from '../core/stix/index.js';
-import type { NewVersion, Storage, WriteOutcome, WritePolicy } from '../storage/index.js';
+import type { BatchPlan, NewVersion, Storage, WriteOutcome, WritePolicy } from '../storage/index.js';
 import {
   inSharingGroup,
   prepareFrames,
@@ -99,7 +99,7 @@ export class IngestService {
     }
     // A bundle import is the bulk write the storage can be tuned for (atomic imports commit once: nothing to tune).
     return this.storage.bulkWrites(() =>
-      this.run(source, options, (c, b, p) => this.storage.objects.writeBatch(c, b, p)),
+      this.run(source, options, (c, b, p, plan) => this.storage.objects.writeBatch(c, b, p, undefined, plan)),
     );
   }
 
@@ -122,6 +122,7 @@ export class IngestService {
       collectionId: string,
       batch: readonly NewVersion[],
       policy: WritePolicy,
+      plan?: BatchPlan,
     ) => Promise<WriteOutcome[]>,
   ): Promise<ImportReport> {
     // PostgreSQL: one batch is written while the next is prepared (the server stores a batch while this process
@@ -162,12 +163,13 @@ export class IngestService {
       writing = p;
       p.catch(() => undefined);
     };
-    const store = async (frame: Frame, progress: ImportProgress): Promise<void> => {
-      // Objects before a structural failure are complete and valid; they are stored (unless atomic).
-      const groupId = options.sharingGroupId;
-      const versions =
-        groupId === undefined ? frame.versions : frame.versions.map((v) => inSharingGroup(v, groupId));
-      const outcomes = await write(options.collectionId, versions, this.policy);
+    const store = async (
+      frame: Frame,
+      versions: readonly NewVersion[],
+      plan: BatchPlan | undefined,
+      progress: ImportProgress,
+    ): Promise<void> => {
+      const outcomes = await write(options.collectionId, versions, this.policy, plan);
       outcomes.forEach((o, k) => {
         const v = frame.versions[k]!;
         const path = `$.objects[${frame.indexes[k]!}]`;
@@ -198,9 +200,17 @@ export class IngestService {
           else track(writing.then(() => options.onProgress?.(progress)));
           continue;
         }
-        // This frame was prepared while the previous one was written: once that is done, write this one.
+        // Objects before a structural failure are complete and valid; they are stored (unless atomic).
+        const groupId = options.sharingGroupId;
+        const versions =
+          groupId === undefined ? frame.versions : frame.versions.map((v) => inSharingGroup(v, groupId));
+        // This frame was prepared, and its rows are planned, while the previous one is written: once that is
+        // done, write this one.
+        const plan = overlap
+          ? await this.storage.objects.planBatch(options.collectionId, versions, this.policy)
+          : undefined;
         if (writing !== undefined) await writing;
-        track(store(frame, progress));
+        track(store(frame, versions, plan, progress));
         if (!overlap) await writing;
       }
     } finally {

@@ -2,7 +2,7 @@
  * Write-time upkeep of the per-version access facts that the SQL visibility filter reads (docs/sharing.md):
  * called by ObjectRepository inside its write transaction.
  */
-import { sql, type Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import { accessOf, isStatementMarking, splitMarkings, type VersionAccess } from '../core/access/facts.js';
 import type { BulkInserter, MarkingRefRow } from './bulk-insert.js';
 import { bodyText, type NewVersion } from './object-repository.js';
@@ -50,10 +50,7 @@ export function entryAccessColumns(
   return { audience: audienceKey(columns.eff_rank, columns.sharing_group_id), author: v.createdByRef };
 }
 
-export async function collectionDefaultRank(
-  trx: Transaction<Database>,
-  collectionId: string,
-): Promise<number> {
+export async function collectionDefaultRank(trx: Kysely<Database>, collectionId: string): Promise<number> {
   const row = await trx
     .selectFrom('collections')
     .select('default_rank')
@@ -75,27 +72,51 @@ export async function afterWrite(
   rowIds: readonly number[],
   reenteredIds: readonly string[],
 ): Promise<void> {
-  const refs: MarkingRefRow[] = [];
-  const statements: { id: string }[] = [];
+  const refs: MarkingRefRow[] = newMarkingRefs(newVersions).map((r) => ({
+    version_row: rowIds[r.version]!,
+    marking_ref: r.marking_ref,
+  }));
+  if (refs.length > 0) await inserter.insertMarkingRefs(trx, refs);
+  await insertStatementMarkings(trx, newStatementMarkings(newVersions));
+  const ids = [...new Set(reenteredIds)];
+  for (let i = 0; i < ids.length; i += CHUNK) await recomputeEffectiveRank(trx, ids.slice(i, i + CHUNK));
+}
+
+/** The non-TLP marking references of new versions, by index into `newVersions`, in that order, each once. */
+export function newMarkingRefs(
+  newVersions: readonly NewVersion[],
+): { readonly version: number; readonly marking_ref: string }[] {
+  const refs: { version: number; marking_ref: string }[] = [];
   for (let i = 0; i < newVersions.length; i++) {
-    const v = newVersions[i]!;
-    for (const m of splitMarkings(accessOfVersion(v).markingRefs).others)
-      refs.push({ version_row: rowIds[i]!, marking_ref: m });
+    const others = splitMarkings(accessOfVersion(newVersions[i]!).markingRefs).others;
+    for (const m of others.length > 1 ? new Set(others) : others) refs.push({ version: i, marking_ref: m });
+  }
+  return refs;
+}
+
+/** Ids of the new versions that are statement marking definitions. */
+export function newStatementMarkings(newVersions: readonly NewVersion[]): string[] {
+  const ids: string[] = [];
+  for (const v of newVersions)
     if (
       v.type === 'marking-definition' &&
       isStatementMarking(JSON.parse(bodyText(v)) as Record<string, unknown>)
     )
-      statements.push({ id: v.id });
-  }
-  if (refs.length > 0) await inserter.insertMarkingRefs(trx, refs);
-  for (let i = 0; i < statements.length; i += CHUNK)
+      ids.push(v.id);
+  return ids;
+}
+
+/** Records newly known statement marking definitions. */
+export async function insertStatementMarkings(
+  trx: Transaction<Database>,
+  ids: readonly string[],
+): Promise<void> {
+  for (let i = 0; i < ids.length; i += CHUNK)
     await trx
       .insertInto('statement_markings')
-      .values(statements.slice(i, i + CHUNK))
+      .values(ids.slice(i, i + CHUNK).map((id) => ({ id })))
       .onConflict((oc) => oc.column('id').doNothing())
       .execute();
-  const ids = [...new Set(reenteredIds)];
-  for (let i = 0; i < ids.length; i += CHUNK) await recomputeEffectiveRank(trx, ids.slice(i, i + CHUNK));
 }
 
 /** eff_rank of the unmarked versions of these ids (or of every version in `collectionId`) from their collections. */

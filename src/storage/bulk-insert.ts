@@ -82,7 +82,58 @@ export function addStoredRow(
     });
 }
 
+/**
+ * The rows of a batch whose versions are all new and each enter the collection once (the common case of an
+ * import): entry i is version i's. Built before the write transaction begins (no row ids, seqs or dates yet), so a
+ * database that can take them prepared (`NewRowsInserter`) gets its statement parameters built while the previous
+ * batch is still being written.
+ */
+export interface NewRows {
+  readonly collectionId: string;
+  readonly versions: readonly VersionRow[];
+  /** Entry i is version i's; its version_row, seq and date_added are assigned when it is written. */
+  readonly entries: readonly Pick<EntryRow, 'is_latest' | 'audience' | 'author'>[];
+  /** Non-TLP marking references of the new versions, by index into `versions` (no duplicates). */
+  readonly markingRefs: readonly { readonly version: number; readonly marking_ref: string }[];
+}
+
+/** Statement parameters built from `NewRows` by the inserter that writes them; opaque to everyone else. */
+export interface PreparedRows {
+  readonly versions: number;
+}
+
+/** What the write transaction needs to know before deciding anything: stored rows, newest date_added, rank. */
+export interface WriteLookup extends StoredLookup {
+  /** The date_added of the newest entry anywhere (null: none). */
+  readonly lastDateAdded: string | null;
+  /** The collection's default rank (null: no such collection). */
+  readonly defaultRank: number | null;
+}
+
+/**
+ * A faster write path for batches of new versions (PostgreSQL): one look-up statement, then one statement that
+ * stores all rows of the batch, its row ids and seqs assigned by the database within that statement.
+ */
+export interface NewRowsInserter {
+  /** Everything `WriteLookup` tells, in one round trip (inside the write transaction, after the write lock). */
+  lookupForWrite(
+    trx: Transaction<Database>,
+    collectionId: string,
+    ids: readonly string[],
+  ): Promise<WriteLookup>;
+  /** Builds the statement parameters of `rows` (no I/O). */
+  prepare(rows: NewRows): PreparedRows;
+  /** Stores prepared rows with these dates (one per entry); returns each entry's seq, strictly increasing. */
+  insertPrepared(
+    trx: Transaction<Database>,
+    prepared: PreparedRows,
+    datesAdded: readonly string[],
+  ): Promise<number[]>;
+}
+
 export interface BulkInserter {
+  /** The path for batches of new versions, where the database has one. */
+  readonly newRows?: NewRowsInserter;
   /** What is already stored for these ids (the write batch decides duplicates, conflicts, latest from it). */
   lookupStored(
     trx: Transaction<Database>,

@@ -12,7 +12,16 @@
  * transaction like any other statement, so a failing batch rolls back with it.
  */
 import { sql, type RawBuilder, type Transaction } from 'kysely';
-import type { BulkInserter, EntryRow, MarkingRefRow, StoredLookup, VersionRow } from './bulk-insert.js';
+import type {
+  BulkInserter,
+  EntryRow,
+  MarkingRefRow,
+  NewRows,
+  PreparedRows,
+  StoredLookup,
+  VersionRow,
+  WriteLookup,
+} from './bulk-insert.js';
 import type { Database } from './schema.js';
 
 const TEXT_OID = 25;
@@ -196,6 +205,128 @@ async function insertMarkingRefs(trx: Transaction<Database>, rows: readonly Mark
       on conflict do nothing`.execute(trx);
 }
 
+/**
+ * Statement parameters of a batch of new rows, in slices of at most MAX_ROWS rows and MAX_BYTES of bodies: each
+ * slice is one statement.
+ */
+interface PreparedSlices extends PreparedRows {
+  readonly collectionId: string;
+  readonly slices: readonly {
+    readonly rows: number;
+    readonly versionColumns: readonly RawBuilder<unknown>[];
+    readonly entryColumns: readonly RawBuilder<unknown>[];
+    readonly refVersions: RawBuilder<unknown>;
+    readonly refMarkings: RawBuilder<unknown>;
+  }[];
+}
+
+function prepareNewRows(rows: NewRows): PreparedSlices {
+  const slicesOut: PreparedSlices['slices'][number][] = [];
+  let start = 0;
+  // Marking references are sorted by version index (built in version order): each slice takes a contiguous run.
+  let ref = 0;
+  for (const part of slices(rows.versions, versionWeight)) {
+    const end = start + part.length;
+    const entries = rows.entries.slice(start, end);
+    const id = texts(part, (r) => r.id);
+    const versionKey = texts(part, (r) => r.version_key);
+    const type = texts(part, (r) => r.type);
+    const specVersion = texts(part, (r) => r.spec_version);
+    const refs: { version: number; marking_ref: string }[] = [];
+    while (ref < rows.markingRefs.length && rows.markingRefs[ref]!.version < end) {
+      const r = rows.markingRefs[ref++]!;
+      refs.push({ version: r.version - start, marking_ref: r.marking_ref });
+    }
+    slicesOut.push({
+      rows: part.length,
+      versionColumns: [
+        id,
+        versionKey,
+        type,
+        specVersion,
+        texts(part, (r) => r.version),
+        texts(part, (r) => r.created_by_ref),
+        texts(part, (r) => r.markings),
+        ints(part, (r) => r.revoked),
+        texts(part, (r) => r.raw_hash),
+        texts(part, (r) => r.body),
+        ints(part, (r) => r.tlp_rank),
+        ints(part, (r) => r.eff_rank),
+        ints(part, (r) => r.other_markings),
+        texts(part, (r) => r.sharing_group_id),
+        texts(part, (r) => r.source_ref),
+        texts(part, (r) => r.target_ref),
+      ],
+      // The same buffers as the versions' (sent twice: a few bytes per row, where sharing one unnest would
+      // materialize the bodies for the second insert).
+      entryColumns: [
+        id,
+        versionKey,
+        type,
+        specVersion,
+        ints(entries, (e) => e.is_latest),
+        texts(entries, (e) => e.audience),
+        texts(entries, (e) => e.author),
+      ],
+      refVersions: ints(refs, (r) => r.version),
+      refMarkings: texts(refs, (r) => r.marking_ref),
+    });
+    start = end;
+  }
+  if (ref !== rows.markingRefs.length) throw new Error('marking references out of version order');
+  return { versions: rows.versions.length, collectionId: rows.collectionId, slices: slicesOut };
+}
+
+/**
+ * One statement per slice stores its versions, their entries and their marking references. It reserves a block of
+ * row ids and one of seqs (`setval(nextval + n - 1)`: the write lock is held, so no other writer draws from these
+ * sequences meanwhile) and numbers the rows by their position, so entries get their version's row id and seqs in
+ * input order without a round trip in between. The three inserts touch different tables and nothing reads what
+ * another writes, so their order within the statement does not matter.
+ */
+async function insertPreparedSlices(
+  trx: Transaction<Database>,
+  prepared: PreparedSlices,
+  datesAdded: readonly string[],
+): Promise<number[]> {
+  if (datesAdded.length !== prepared.versions)
+    throw new Error(`${prepared.versions} entries prepared, ${datesAdded.length} dates given`);
+  const seqs: number[] = [];
+  let at = 0;
+  for (const part of prepared.slices) {
+    const n = part.rows;
+    const [id, versionKey, type, specVersion, version, createdBy, markings, revoked, rawHash, body, tlpRank] =
+      part.versionColumns;
+    const [effRank, otherMarkings, sharingGroup, sourceRef, targetRef] = part.versionColumns.slice(11);
+    const [eId, eKey, eType, eSpec, isLatest, audience, author] = part.entryColumns;
+    const dates = texts(datesAdded.slice(at, at + n), (d) => d);
+    const { rows } = await sql<{ base: number | string }>`with
+      rb as materialized (select setval(pg_get_serial_sequence('stix_versions', 'row_id')::regclass,
+        nextval(pg_get_serial_sequence('stix_versions', 'row_id')::regclass) + ${n}::int8 - 1) - ${n}::int8 + 1 as base),
+      sb as materialized (select setval(pg_get_serial_sequence('collection_entries', 'seq')::regclass,
+        nextval(pg_get_serial_sequence('collection_entries', 'seq')::regclass) + ${n}::int8 - 1) - ${n}::int8 + 1 as base),
+      v as (insert into stix_versions (row_id, id, version_key, type, spec_version, version, created_by_ref, markings,
+          revoked, raw_hash, body, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref)
+        overriding system value
+        select rb.base + x.n - 1, x.i, x.k, x.t, x.s, x.v, x.c, x.m, x.r, x.h, x.b, x.tl, x.e, x.o, x.g, x.sr, x.tr
+        from rb cross join unnest(${id}, ${versionKey}, ${type}, ${specVersion}, ${version}, ${createdBy},
+          ${markings}, ${revoked}, ${rawHash}, ${body}, ${tlpRank}, ${effRank}, ${otherMarkings}, ${sharingGroup},
+          ${sourceRef}, ${targetRef}) with ordinality as x(i, k, t, s, v, c, m, r, h, b, tl, e, o, g, sr, tr, n)),
+      e as (insert into collection_entries (seq, collection_id, version_row, object_id, version_key, type,
+          spec_version, date_added, is_latest, audience, author)
+        select sb.base + x.n - 1, ${prepared.collectionId}, rb.base + x.n - 1, x.i, x.k, x.t, x.s, x.d, x.l, x.a, x.w
+        from rb cross join sb cross join unnest(${eId}, ${eKey}, ${eType}, ${eSpec}, ${dates}, ${isLatest},
+          ${audience}, ${author}) with ordinality as x(i, k, t, s, d, l, a, w, n)),
+      m as (insert into version_marking_refs (version_row, marking_ref)
+        select rb.base + x.i, x.r from rb cross join unnest(${part.refVersions}, ${part.refMarkings}) as x(i, r))
+      select base from sb`.execute(trx);
+    const base = Number(rows[0]!.base);
+    for (let i = 0; i < n; i++) seqs.push(base + i);
+    at += n;
+  }
+  return seqs;
+}
+
 export const postgresInserter: BulkInserter = {
   lookupStored: (trx, collectionId, ids) => lookupStoredPostgres(trx, collectionId, ids),
   async insertVersions(trx, rows) {
@@ -206,6 +337,12 @@ export const postgresInserter: BulkInserter = {
   },
   async insertMarkingRefs(trx, rows) {
     if (rows.length > 0) await insertMarkingRefs(trx, rows);
+  },
+  newRows: {
+    lookupForWrite: (trx, collectionId, ids) => lookupPostgres(trx, collectionId, ids),
+    prepare: prepareNewRows,
+    insertPrepared: (trx, prepared, datesAdded) =>
+      insertPreparedSlices(trx, prepared as PreparedSlices, datesAdded),
   },
 };
 
@@ -221,41 +358,60 @@ export async function lookupStoredPostgres(
   collectionId: string,
   ids: readonly string[],
 ): Promise<StoredLookup> {
-  if (ids.length === 0) return { versions: [], entries: [] };
+  const { versions, entries } = await lookupPostgres(trx, collectionId, ids);
+  return { versions, entries };
+}
+
+/** `lookupStoredPostgres`, with the newest date_added and the collection's default rank in the same statement. */
+async function lookupPostgres(
+  trx: Transaction<Database>,
+  collectionId: string,
+  ids: readonly string[],
+): Promise<WriteLookup> {
   const { rows } = await sql<{
-    entry: boolean;
-    id: string;
-    version_key: string;
+    kind: number;
+    id: string | null;
+    version_key: string | null;
     raw_hash: string | null;
     is_latest: number | null;
     seq: number | string | null;
-    row_id: number | string;
+    row_id: number | string | null;
   }>`with q(id) as materialized (select * from unnest(${sql`${binaryTextArray(ids)}::text[]`})),
     v as materialized (select s.id, s.version_key, s.raw_hash, s.row_id
       from q cross join lateral (select id, version_key, raw_hash, row_id from stix_versions s
         where s.id = q.id offset 0) s)
-    select false as entry, v.id, v.version_key, v.raw_hash, null::integer as is_latest, null::bigint as seq, v.row_id
+    select 0 as kind, (select date_added from collection_entries order by seq desc limit 1) as id,
+      null::text as version_key, null::text as raw_hash,
+      (select default_rank from collections where id = ${collectionId}) as is_latest, null::bigint as seq,
+      null::bigint as row_id
+    union all
+    select 1, v.id, v.version_key, v.raw_hash, null, null, v.row_id
       from v
     union all
-    select true, v.id, v.version_key, null, e.is_latest, e.seq, v.row_id
+    select 2, v.id, v.version_key, null, e.is_latest, e.seq, v.row_id
       from v cross join lateral (select is_latest, seq from collection_entries e
         where e.version_row = v.row_id and e.collection_id = ${collectionId} offset 0) e`.execute(trx);
   const versions: StoredLookup['versions'] = [];
   const entries: StoredLookup['entries'] = [];
+  let lastDateAdded: string | null = null;
+  let defaultRank: number | null = null;
   for (const r of rows)
-    if (r.entry)
+    if (r.kind === 0) {
+      lastDateAdded = r.id;
+      defaultRank = r.is_latest === null ? null : Number(r.is_latest);
+    } else if (r.kind === 2)
       entries.push({
-        object_id: r.id,
-        version_key: r.version_key,
+        object_id: r.id!,
+        version_key: r.version_key!,
         is_latest: Number(r.is_latest),
         seq: Number(r.seq),
       });
     else
       versions.push({
-        id: r.id,
-        version_key: r.version_key,
+        id: r.id!,
+        version_key: r.version_key!,
         raw_hash: r.raw_hash!,
         row_id: Number(r.row_id),
       });
-  return { versions, entries };
+  return { versions, entries, lastDateAdded, defaultRank };
 }

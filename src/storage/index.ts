@@ -22,6 +22,7 @@ export type { Collection } from './collection-repository.js';
 export { bodyText, formatMicros } from './object-repository.js';
 export { StatusGivenUp } from './taxii-repository.js';
 export type {
+  BatchPlan,
   Clock,
   EntryQuery,
   NewVersion,

@@ -9,9 +9,26 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DatabaseKind } from './migrations.js';
 import type { VersionAccess } from '../core/access/facts.js';
-import { accessColumns, afterWrite, collectionDefaultRank, entryAccessColumns } from './access-facts.js';
-import { queryBuilderInserter, type BulkInserter } from './bulk-insert.js';
+import {
+  accessColumns,
+  afterWrite,
+  collectionDefaultRank,
+  entryAccessColumns,
+  insertStatementMarkings,
+  newMarkingRefs,
+  newStatementMarkings,
+} from './access-facts.js';
+import {
+  queryBuilderInserter,
+  type BulkInserter,
+  type EntryRow,
+  type NewRowsInserter,
+  type PreparedRows,
+  type StoredLookup,
+  type VersionRow,
+} from './bulk-insert.js';
 import type { Database } from './schema.js';
+import { NO_COLLECTION_RANK } from './sharing-migration.js';
 import {
   collectionEntries,
   selectVisiblePage,
@@ -68,6 +85,24 @@ export interface WritePolicy {
    * empty when fine.
    */
   checkTransition(existingBodies: readonly string[], next: NewVersion, nextBody: string): string[];
+}
+
+/**
+ * A batch worked out before its write transaction, on the assumption that none of its ids is stored yet
+ * (`ObjectRepository.planBatch`): its outcomes, its new versions and the statement parameters that store them.
+ */
+export interface BatchPlan {
+  readonly collectionId: string;
+  readonly batch: readonly NewVersion[];
+  /** The collection's default rank the rows were built with (it decides unmarked versions' access columns). */
+  readonly defaultRank: number;
+  /** Outcomes in input order; `added` ones get their date and seq when written. */
+  readonly outcomes: readonly WriteOutcome[];
+  /** Each is stored and enters the collection, in this order. */
+  readonly newVersions: readonly NewVersion[];
+  /** Ids of new statement marking definitions. */
+  readonly statements: readonly string[];
+  readonly prepared: PreparedRows;
 }
 
 export interface StoredEntry {
@@ -140,12 +175,14 @@ export class ObjectRepository {
     batch: readonly NewVersion[],
     policy: WritePolicy,
     then?: (trx: Transaction<Database>, outcomes: readonly WriteOutcome[]) => Promise<void>,
+    /** This batch's plan (`planBatch`), if it was made. */
+    plan?: BatchPlan,
   ): Promise<WriteOutcome[]> {
     if (batch.length === 0 && then === undefined) return [];
     await this.beforeWrite?.();
     const outcomes = await this.db.transaction().execute(async (trx) => {
       const written =
-        batch.length === 0 ? [] : await this.writeInTransaction(trx, collectionId, batch, policy);
+        batch.length === 0 ? [] : await this.writeInTransaction(trx, collectionId, batch, policy, plan);
       await then?.(trx, written);
       return written;
     });
@@ -160,6 +197,7 @@ export class ObjectRepository {
         collectionId: string,
         batch: readonly NewVersion[],
         policy: WritePolicy,
+        plan?: BatchPlan,
       ) => Promise<WriteOutcome[]>,
     ) => Promise<T>,
   ): Promise<T> {
@@ -167,14 +205,65 @@ export class ObjectRepository {
     let versions = 0;
     await this.beforeWrite?.();
     const result = await this.db.transaction().execute((trx) =>
-      fn((c, b, p) => {
+      fn((c, b, p, plan) => {
         bytes += writtenBytes(b);
         versions += b.length;
-        return this.writeInTransaction(trx, c, b, p);
+        return this.writeInTransaction(trx, c, b, p, plan);
       }),
     );
     this.committed?.(bytes, versions);
     return result;
+  }
+
+  /**
+   * Works out, before its write transaction, what a batch would store if none of its ids were stored yet, and
+   * builds the statement parameters for that (where the database has a path for new rows: PostgreSQL). An import
+   * plans the next batch while the current one is written; `writeBatch` uses the plan when the look-up under the
+   * write lock finds none of the ids and the collection's default rank unchanged, and decides afresh otherwise.
+   */
+  async planBatch(
+    collectionId: string,
+    batch: readonly NewVersion[],
+    policy: WritePolicy,
+  ): Promise<BatchPlan | undefined> {
+    if (this.inserter.newRows === undefined || batch.length === 0) return undefined;
+    return this.planNew(collectionId, batch, policy, await collectionDefaultRank(this.db, collectionId));
+  }
+
+  private async planNew(
+    collectionId: string,
+    batch: readonly NewVersion[],
+    policy: WritePolicy,
+    defaultRank: number,
+  ): Promise<BatchPlan | undefined> {
+    const fast = this.inserter.newRows;
+    if (fast === undefined) return undefined;
+    const d = await this.decide(undefined, batch, policy, emptyState());
+    // With nothing stored, every entry is a version new in this batch, in the same order.
+    if (d.newEntries.length !== d.newVersions.length || d.newEntries.some((v, i) => d.newVersions[i] !== v))
+      return undefined;
+    const versions: VersionRow[] = [];
+    const entries: Pick<EntryRow, 'is_latest' | 'audience' | 'author'>[] = [];
+    for (const v of d.newVersions) {
+      const c = accessColumns(v, defaultRank);
+      versions.push(versionRow(v, c));
+      entries.push({ is_latest: d.latestInBatch.get(v.id) === v ? 1 : 0, ...entryAccessColumns(v, c) });
+    }
+    const prepared = fast.prepare({
+      collectionId,
+      versions,
+      entries,
+      markingRefs: newMarkingRefs(d.newVersions),
+    });
+    return {
+      collectionId,
+      batch,
+      defaultRank,
+      outcomes: d.outcomes,
+      newVersions: d.newVersions,
+      statements: newStatementMarkings(d.newVersions),
+      prepared,
+    };
   }
 
   private async writeInTransaction(
@@ -182,28 +271,136 @@ export class ObjectRepository {
     collectionId: string,
     batch: readonly NewVersion[],
     policy: WritePolicy,
+    plan?: BatchPlan,
   ): Promise<WriteOutcome[]> {
     // JIT off for the write transaction (PostgreSQL): its statements are short, and JIT compiling one costs more.
     if (this.kind === 'postgres')
       await sql`select pg_advisory_xact_lock(${PG_WRITE_LOCK}), set_config('jit', 'off', true)`.execute(trx);
-    const dateAdded = await this.nextDateAdded(trx);
     const ids = [...new Set(batch.map((v) => v.id))];
 
     // What is already stored for these ids, globally and in this collection.
-    const stored = new Map<string, { rawHash: string; rowId: number }>(); // key id\0versionKey
-    const versionKeysById = new Map<string, string[]>();
-    const inCollection = new Set<string>(); // key id\0versionKey
-    const latestInCollection = new Map<string, { versionKey: string; seq: number }>();
-    const found = await this.inserter.lookupStored(trx, collectionId, ids);
+    const fast = this.inserter.newRows;
+    let found: StoredLookup;
+    let dateAdded: string;
+    let knownRank: number | undefined;
+    if (fast !== undefined) {
+      const lookup = await fast.lookupForWrite(trx, collectionId, ids);
+      found = lookup;
+      dateAdded = this.nextDateAdded(lookup.lastDateAdded);
+      knownRank = lookup.defaultRank ?? NO_COLLECTION_RANK;
+      if (found.versions.length === 0) {
+        const p =
+          plan !== undefined &&
+          plan.batch === batch &&
+          plan.collectionId === collectionId &&
+          plan.defaultRank === knownRank
+            ? plan
+            : await this.planNew(collectionId, batch, policy, knownRank);
+        if (p !== undefined) return this.writePlanned(trx, fast, p, dateAdded);
+      }
+    } else {
+      dateAdded = this.nextDateAdded(await this.newestStoredDateAdded(trx));
+      found = await this.inserter.lookupStored(trx, collectionId, ids);
+    }
+    const state = emptyState();
     for (const r of found.versions) {
-      stored.set(key(r.id, r.version_key), { rawHash: r.raw_hash, rowId: r.row_id });
-      push(versionKeysById, r.id, r.version_key);
+      state.stored.set(key(r.id, r.version_key), { rawHash: r.raw_hash, rowId: r.row_id });
+      push(state.versionKeysById, r.id, r.version_key);
     }
     for (const e of found.entries) {
-      inCollection.add(key(e.object_id, e.version_key));
-      if (e.is_latest === 1) latestInCollection.set(e.object_id, { versionKey: e.version_key, seq: e.seq });
+      state.inCollection.add(key(e.object_id, e.version_key));
+      if (e.is_latest === 1)
+        state.latestInCollection.set(e.object_id, { versionKey: e.version_key, seq: e.seq });
     }
+    const { outcomes, newVersions, newEntries, bodiesInBatch, demote, latestInBatch } = await this.decide(
+      trx,
+      batch,
+      policy,
+      state,
+    );
 
+    const defaultRank =
+      newEntries.length === 0 ? 0 : (knownRank ?? (await collectionDefaultRank(trx, collectionId)));
+    const columns = new Map<NewVersion, ReturnType<typeof accessColumns>>();
+    const columnsOf = (v: NewVersion): ReturnType<typeof accessColumns> => {
+      let c = columns.get(v);
+      if (c === undefined) columns.set(v, (c = accessColumns(v, defaultRank)));
+      return c;
+    };
+    const newRowIds = await this.inserter.insertVersions(
+      trx,
+      newVersions.map((v) => versionRow(v, columnsOf(v))),
+    );
+    // The row id of every entry's version: just assigned, or already stored.
+    const rowIdOf = new Map<NewVersion, number>();
+    for (let i = 0; i < newVersions.length; i++) rowIdOf.set(newVersions[i]!, newRowIds[i]!);
+    const versionRowId = (v: NewVersion): number => {
+      const assigned = rowIdOf.get(v); // most entries: a version this batch stored
+      if (assigned !== undefined) return assigned;
+      const k = key(v.id, v.versionKey);
+      return rowIdOf.get(bodiesInBatch.get(k) ?? v) ?? state.stored.get(k)!.rowId;
+    };
+    for (const part of chunks(demote, IN_CHUNK)) {
+      await trx.updateTable('collection_entries').set({ is_latest: 0 }).where('seq', 'in', part).execute();
+    }
+    // Each entry gets its own microsecond, in seq order: no two entries share a date_added, so paging by
+    // `added_after` (TAXII's X-TAXII-Date-Added-Last) can never split a group of equal timestamps.
+    const datesAdded = consecutiveMicros(dateAdded, newEntries.length);
+    if (datesAdded.length > 0) this.lastDateAdded = datesAdded.at(-1)!;
+    const seqs = await this.inserter.insertEntries(
+      trx,
+      newEntries.map((v, i) => ({
+        collection_id: collectionId,
+        version_row: versionRowId(v),
+        object_id: v.id,
+        version_key: v.versionKey,
+        type: v.type,
+        spec_version: v.specVersion,
+        date_added: datesAdded[i]!,
+        is_latest: latestInBatch.get(v.id) === v ? 1 : 0,
+        ...entryAccessColumns(v, columnsOf(v)),
+      })),
+    );
+    const isNew = new Set(newVersions);
+    await afterWrite(
+      trx,
+      this.inserter,
+      newVersions,
+      newRowIds,
+      newEntries.filter((v) => !isNew.has(v)).map((v) => v.id),
+    );
+    return filledOutcomes(outcomes, datesAdded, seqs, dateAdded);
+  }
+
+  /** Stores a plan's rows (none of its ids was stored: the look-up under the write lock said so). */
+  private async writePlanned(
+    trx: Transaction<Database>,
+    fast: NewRowsInserter,
+    plan: BatchPlan,
+    dateAdded: string,
+  ): Promise<WriteOutcome[]> {
+    const datesAdded = consecutiveMicros(dateAdded, plan.newVersions.length);
+    if (datesAdded.length > 0) this.lastDateAdded = datesAdded.at(-1)!;
+    const seqs = datesAdded.length > 0 ? await fast.insertPrepared(trx, plan.prepared, datesAdded) : [];
+    await insertStatementMarkings(trx, plan.statements);
+    return filledOutcomes(plan.outcomes, datesAdded, seqs, dateAdded);
+  }
+
+  /**
+   * What storing `batch` does, given what is stored (`state`, which this extends with the batch's own versions):
+   * each version's outcome, the versions to store, the entries to add (in order), and which entries are latest.
+   */
+  private async decide(
+    trx: Transaction<Database> | undefined,
+    batch: readonly NewVersion[],
+    policy: WritePolicy,
+    state: StoredState,
+  ): Promise<Decisions> {
+    const { stored, versionKeysById, inCollection, latestInCollection } = state;
+    const bodyOf = (id: string, versionKey: string): Promise<string> => {
+      if (trx === undefined) throw new Error(`${id}: a stored body was needed where nothing is stored`);
+      return this.bodyOf(trx, id, versionKey);
+    };
     const outcomes: WriteOutcome[] = [];
     const newVersions: NewVersion[] = [];
     const newEntries: NewVersion[] = [];
@@ -220,7 +417,7 @@ export class ObjectRepository {
         if (inBatch !== undefined)
           same = inBatch.rawHash === v.rawHash || policy.sameContent(bodyText(inBatch), bodyText(v));
         else if (known!.rawHash === v.rawHash) same = true;
-        else same = policy.sameContent(await this.bodyOf(trx, v.id, v.versionKey), bodyText(v));
+        else same = policy.sameContent(await bodyOf(v.id, v.versionKey), bodyText(v));
         if (!same) {
           outcomes.push({
             status: 'conflict',
@@ -241,7 +438,7 @@ export class ObjectRepository {
         if (others.length > 0) {
           const bodies: string[] = [];
           for (const vk of others)
-            bodies.push(bodyTextOf(bodiesInBatch.get(key(v.id, vk))) ?? (await this.bodyOf(trx, v.id, vk)));
+            bodies.push(bodyTextOf(bodiesInBatch.get(key(v.id, vk))) ?? (await bodyOf(v.id, vk)));
           const problems = policy.checkTransition(bodies, v, bodyText(v));
           if (problems.length > 0) {
             outcomes.push({ status: 'rejected', message: problems.join('; ') });
@@ -266,83 +463,7 @@ export class ObjectRepository {
       outcomes.push({ status: 'added', dateAdded: '', seq: 0 });
     }
 
-    const defaultRank = newEntries.length > 0 ? await collectionDefaultRank(trx, collectionId) : 0;
-    const columns = new Map<NewVersion, ReturnType<typeof accessColumns>>();
-    const columnsOf = (v: NewVersion): ReturnType<typeof accessColumns> => {
-      let c = columns.get(v);
-      if (c === undefined) columns.set(v, (c = accessColumns(v, defaultRank)));
-      return c;
-    };
-    const newRowIds = await this.inserter.insertVersions(
-      trx,
-      // Every row an explicit literal of one shape (no spread: see TaxiiService.page).
-      newVersions.map((v) => {
-        const c = columnsOf(v);
-        return {
-          id: v.id,
-          version_key: v.versionKey,
-          type: v.type,
-          spec_version: v.specVersion,
-          version: v.version,
-          created_by_ref: v.createdByRef,
-          markings: v.markings === null ? null : JSON.stringify([...v.markings].sort()),
-          revoked: v.revoked ? 1 : 0,
-          raw_hash: v.rawHash,
-          body: v.body,
-          tlp_rank: c.tlp_rank,
-          eff_rank: c.eff_rank,
-          other_markings: c.other_markings,
-          sharing_group_id: c.sharing_group_id,
-          source_ref: c.source_ref,
-          target_ref: c.target_ref,
-        };
-      }),
-    );
-    // The row id of every entry's version: just assigned, or already stored.
-    const rowIdOf = new Map<NewVersion, number>();
-    for (let i = 0; i < newVersions.length; i++) rowIdOf.set(newVersions[i]!, newRowIds[i]!);
-    const versionRow = (v: NewVersion): number => {
-      const assigned = rowIdOf.get(v); // most entries: a version this batch stored
-      if (assigned !== undefined) return assigned;
-      const k = key(v.id, v.versionKey);
-      return rowIdOf.get(bodiesInBatch.get(k) ?? v) ?? stored.get(k)!.rowId;
-    };
-    for (const part of chunks(demote, IN_CHUNK)) {
-      await trx.updateTable('collection_entries').set({ is_latest: 0 }).where('seq', 'in', part).execute();
-    }
-    // Each entry gets its own microsecond, in seq order: no two entries share a date_added, so paging by
-    // `added_after` (TAXII's X-TAXII-Date-Added-Last) can never split a group of equal timestamps.
-    const datesAdded = consecutiveMicros(dateAdded, newEntries.length);
-    if (datesAdded.length > 0) this.lastDateAdded = datesAdded.at(-1)!;
-    const seqs = await this.inserter.insertEntries(
-      trx,
-      newEntries.map((v, i) => ({
-        collection_id: collectionId,
-        version_row: versionRow(v),
-        object_id: v.id,
-        version_key: v.versionKey,
-        type: v.type,
-        spec_version: v.specVersion,
-        date_added: datesAdded[i]!,
-        is_latest: latestInBatch.get(v.id) === v ? 1 : 0,
-        ...entryAccessColumns(v, columnsOf(v)),
-      })),
-    );
-    const isNew = new Set(newVersions);
-    await afterWrite(
-      trx,
-      this.inserter,
-      newVersions,
-      newRowIds,
-      newEntries.filter((v) => !isNew.has(v)).map((v) => v.id),
-    );
-    // Fill in the sequence numbers and dates of the added outcomes, in order.
-    let s = 0;
-    return outcomes.map((o) => {
-      if (o.status !== 'added') return o;
-      const k = s++;
-      return { status: 'added', dateAdded: datesAdded[k] ?? dateAdded, seq: seqs[k] ?? 0 };
-    });
+    return { outcomes, newVersions, newEntries, bodiesInBatch, demote, latestInBatch };
   }
 
   private async bodyOf(trx: Transaction<Database>, id: string, versionKey: string): Promise<string> {
@@ -355,19 +476,23 @@ export class ObjectRepository {
     return row.body;
   }
 
-  /** The first date_added of this transaction: now, in microseconds, after every stored one. */
-  private async nextDateAdded(trx: Transaction<Database>): Promise<string> {
+  /** The date_added of the newest stored entry, when this process may not know it (other processes may write too). */
+  private async newestStoredDateAdded(trx: Transaction<Database>): Promise<string | null> {
+    if (this.lastDateAdded !== '' && this.kind !== 'postgres') return null;
+    // The write lock is held.
+    const row = await trx
+      .selectFrom('collection_entries')
+      .select('date_added')
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row?.date_added ?? null;
+  }
+
+  /** The first date_added of this transaction: now, in microseconds, after every stored one (`newest`, if known). */
+  private nextDateAdded(newest: string | null): string {
+    if (newest !== null && newest > this.lastDateAdded) this.lastDateAdded = newest;
     const now = formatMicros(this.clock());
-    if (this.lastDateAdded === '' || this.kind === 'postgres') {
-      // Other processes may write too: look at the newest stored entry (the write lock is held).
-      const row = await trx
-        .selectFrom('collection_entries')
-        .select('date_added')
-        .orderBy('seq', 'desc')
-        .limit(1)
-        .executeTakeFirst();
-      if (row && row.date_added > this.lastDateAdded) this.lastDateAdded = row.date_added;
-    }
     // Strictly after every stored date_added: entries never share one.
     this.lastDateAdded =
       now > this.lastDateAdded
@@ -560,6 +685,70 @@ export class ObjectRepository {
     const rows = await query.groupBy('v.type').orderBy('v.type').execute();
     return rows.map((r) => ({ type: r.type, objects: Number(r.objects), versions: Number(r.versions) }));
   }
+}
+
+/** What is stored for a batch's ids: versions anywhere (key id\0versionKey), entries in the collection. */
+interface StoredState {
+  readonly stored: Map<string, { rawHash: string; rowId: number }>;
+  readonly versionKeysById: Map<string, string[]>;
+  readonly inCollection: Set<string>;
+  readonly latestInCollection: Map<string, { versionKey: string; seq: number }>;
+}
+
+const emptyState = (): StoredState => ({
+  stored: new Map(),
+  versionKeysById: new Map(),
+  inCollection: new Set(),
+  latestInCollection: new Map(),
+});
+
+interface Decisions {
+  readonly outcomes: WriteOutcome[];
+  readonly newVersions: NewVersion[];
+  readonly newEntries: NewVersion[];
+  /** Key id\0versionKey: the version first seen in this batch. */
+  readonly bodiesInBatch: Map<string, NewVersion>;
+  /** Seqs of stored entries that stop being latest. */
+  readonly demote: number[];
+  /** By id: the entry of this batch that is the newest version. */
+  readonly latestInBatch: Map<string, NewVersion>;
+}
+
+/** The `stix_versions` row of a new version (every row an explicit literal of one shape: see TaxiiService.page). */
+function versionRow(v: NewVersion, c: ReturnType<typeof accessColumns>): VersionRow {
+  return {
+    id: v.id,
+    version_key: v.versionKey,
+    type: v.type,
+    spec_version: v.specVersion,
+    version: v.version,
+    created_by_ref: v.createdByRef,
+    markings: v.markings === null ? null : JSON.stringify([...v.markings].sort()),
+    revoked: v.revoked ? 1 : 0,
+    raw_hash: v.rawHash,
+    body: v.body,
+    tlp_rank: c.tlp_rank,
+    eff_rank: c.eff_rank,
+    other_markings: c.other_markings,
+    sharing_group_id: c.sharing_group_id,
+    source_ref: c.source_ref,
+    target_ref: c.target_ref,
+  };
+}
+
+/** The outcomes with the date and seq of each added entry, in order. */
+function filledOutcomes(
+  outcomes: readonly WriteOutcome[],
+  datesAdded: readonly string[],
+  seqs: readonly number[],
+  dateAdded: string,
+): WriteOutcome[] {
+  let s = 0;
+  return outcomes.map((o) => {
+    if (o.status !== 'added') return o;
+    const k = s++;
+    return { status: 'added', dateAdded: datesAdded[k] ?? dateAdded, seq: seqs[k] ?? 0 };
+  });
 }
 
 /** Roughly what a batch adds to the database: its bodies plus a few hundred bytes of row and index keys each. */
