@@ -2,7 +2,7 @@
  * Write-time upkeep of the per-version access facts that the SQL visibility filter reads (docs/sharing.md):
  * called by ObjectRepository inside its write transaction.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { accessOf, isStatementMarking, splitMarkings, type VersionAccess } from '../core/access/facts.js';
 import type { BulkInserter, MarkingRefRow } from './bulk-insert.js';
 import { bodyText, type NewVersion } from './object-repository.js';
@@ -65,7 +65,7 @@ export async function collectionDefaultRank(trx: Kysely<Database>, collectionId:
  * default of all their collections wins).
  */
 export async function afterWrite(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   inserter: BulkInserter,
   newVersions: readonly NewVersion[],
   /** The `row_id` of each of `newVersions`, in the same order. */
@@ -107,10 +107,7 @@ export function newStatementMarkings(newVersions: readonly NewVersion[]): string
 }
 
 /** Records newly known statement marking definitions. */
-export async function insertStatementMarkings(
-  trx: Transaction<Database>,
-  ids: readonly string[],
-): Promise<void> {
+export async function insertStatementMarkings(trx: Kysely<Database>, ids: readonly string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += CHUNK)
     await trx
       .insertInto('statement_markings')
@@ -121,7 +118,7 @@ export async function insertStatementMarkings(
 
 /** eff_rank of the unmarked versions of these ids (or of every version in `collectionId`) from their collections. */
 export async function recomputeEffectiveRank(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   ids: readonly string[] | { collectionId: string },
 ): Promise<void> {
   const scope = Array.isArray(ids)

@@ -4,7 +4,7 @@
  * transaction, as fast as the database allows: building a multi-row statement per batch through the query builder
  * costs more than SQLite's own work on a bulk import.
  */
-import type { Transaction } from 'kysely';
+import type { Kysely } from 'kysely';
 import type { Database } from './schema.js';
 
 /** One `stix_versions` row. */
@@ -90,6 +90,8 @@ export function addStoredRow(
  */
 export interface NewRows {
   readonly collectionId: string;
+  /** Every object id of the batch, once (what `insertPrepared`'s guard checks is not stored yet). */
+  readonly ids: readonly string[];
   readonly versions: readonly VersionRow[];
   /** Entry i is version i's; its version_row, seq and date_added are assigned when it is written. */
   readonly entries: readonly Pick<EntryRow, 'is_latest' | 'audience' | 'author'>[];
@@ -116,35 +118,32 @@ export interface WriteLookup extends StoredLookup {
  */
 export interface NewRowsInserter {
   /** Everything `WriteLookup` tells, in one round trip (inside the write transaction, after the write lock). */
-  lookupForWrite(
-    trx: Transaction<Database>,
-    collectionId: string,
-    ids: readonly string[],
-  ): Promise<WriteLookup>;
-  /** Builds the statement parameters of `rows` (no I/O). */
-  prepare(rows: NewRows): PreparedRows;
-  /** Stores prepared rows with these dates (one per entry); returns each entry's seq, strictly increasing. */
+  lookupForWrite(trx: Kysely<Database>, collectionId: string, ids: readonly string[]): Promise<WriteLookup>;
+  /** Builds the statement parameters of `rows` (no I/O), awaiting `pause` now and then. */
+  prepare(rows: NewRows, pause: () => Promise<void>): Promise<PreparedRows>;
+  /**
+   * Stores prepared rows with these dates (one per entry); returns each entry's seq, strictly increasing. With a
+   * guard, only if none of the batch's ids is stored, the collection's default rank is `defaultRank` and every
+   * stored date_added is before the first of `datesAdded`; otherwise stores nothing and returns undefined.
+   */
   insertPrepared(
-    trx: Transaction<Database>,
+    trx: Kysely<Database>,
     prepared: PreparedRows,
     datesAdded: readonly string[],
-  ): Promise<number[]>;
+    guard?: { readonly defaultRank: number },
+  ): Promise<number[] | undefined>;
 }
 
 export interface BulkInserter {
   /** The path for batches of new versions, where the database has one. */
   readonly newRows?: NewRowsInserter;
   /** What is already stored for these ids (the write batch decides duplicates, conflicts, latest from it). */
-  lookupStored(
-    trx: Transaction<Database>,
-    collectionId: string,
-    ids: readonly string[],
-  ): Promise<StoredLookup>;
+  lookupStored(trx: Kysely<Database>, collectionId: string, ids: readonly string[]): Promise<StoredLookup>;
   /** Returns the assigned `row_id` of each row, in input order. */
-  insertVersions(trx: Transaction<Database>, rows: readonly VersionRow[]): Promise<number[]>;
+  insertVersions(trx: Kysely<Database>, rows: readonly VersionRow[]): Promise<number[]>;
   /** Returns the assigned `seq` of each row, in input order (strictly increasing). */
-  insertEntries(trx: Transaction<Database>, rows: readonly EntryRow[]): Promise<number[]>;
-  insertMarkingRefs(trx: Transaction<Database>, rows: readonly MarkingRefRow[]): Promise<void>;
+  insertEntries(trx: Kysely<Database>, rows: readonly EntryRow[]): Promise<number[]>;
+  insertMarkingRefs(trx: Kysely<Database>, rows: readonly MarkingRefRow[]): Promise<void>;
 }
 
 const CHUNK = 200;

@@ -11,7 +11,7 @@
  * extra package and Kysely's transaction does not hand out its client; unnest keeps everything inside the
  * transaction like any other statement, so a failing batch rolls back with it.
  */
-import { sql, type RawBuilder, type Transaction } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type {
   BulkInserter,
   EntryRow,
@@ -145,7 +145,7 @@ const versionWeight = (r: VersionRow): number =>
   (typeof r.body === 'string' ? r.body.length * 3 : r.body.length) + 256;
 const entryWeight = (): number => 256;
 
-async function insertVersions(trx: Transaction<Database>, rows: readonly VersionRow[]): Promise<number[]> {
+async function insertVersions(trx: Kysely<Database>, rows: readonly VersionRow[]): Promise<number[]> {
   // RETURNING promises no order: row ids are matched back by (id, version_key), unique per table.
   const rowIds = new Map<string, number>();
   for (const part of slices(rows, versionWeight)) {
@@ -172,7 +172,7 @@ async function insertVersions(trx: Transaction<Database>, rows: readonly Version
   });
 }
 
-async function insertEntries(trx: Transaction<Database>, rows: readonly EntryRow[]): Promise<number[]> {
+async function insertEntries(trx: Kysely<Database>, rows: readonly EntryRow[]): Promise<number[]> {
   const seqs: number[] = [];
   for (const part of slices(rows, entryWeight)) {
     // `order by n` feeds the rows in input order, so the seq default is drawn in that order, and RETURNING
@@ -198,7 +198,7 @@ async function insertEntries(trx: Transaction<Database>, rows: readonly EntryRow
   return seqs;
 }
 
-async function insertMarkingRefs(trx: Transaction<Database>, rows: readonly MarkingRefRow[]): Promise<void> {
+async function insertMarkingRefs(trx: Kysely<Database>, rows: readonly MarkingRefRow[]): Promise<void> {
   for (const part of slices(rows, entryWeight))
     await sql`insert into version_marking_refs (version_row, marking_ref)
       select * from unnest(${bigints(part, (r) => r.version_row)}, ${texts(part, (r) => r.marking_ref)})
@@ -211,6 +211,7 @@ async function insertMarkingRefs(trx: Transaction<Database>, rows: readonly Mark
  */
 interface PreparedSlices extends PreparedRows {
   readonly collectionId: string;
+  readonly ids: RawBuilder<unknown>;
   readonly slices: readonly {
     readonly rows: number;
     readonly versionColumns: readonly RawBuilder<unknown>[];
@@ -220,7 +221,7 @@ interface PreparedSlices extends PreparedRows {
   }[];
 }
 
-function prepareNewRows(rows: NewRows): PreparedSlices {
+async function prepareNewRows(rows: NewRows, pause: () => Promise<void>): Promise<PreparedSlices> {
   const slicesOut: PreparedSlices['slices'][number][] = [];
   let start = 0;
   // Marking references are sorted by version index (built in version order): each slice takes a contiguous run.
@@ -232,6 +233,8 @@ function prepareNewRows(rows: NewRows): PreparedSlices {
     const versionKey = texts(part, (r) => r.version_key);
     const type = texts(part, (r) => r.type);
     const specVersion = texts(part, (r) => r.spec_version);
+    const body = texts(part, (r) => r.body);
+    await pause();
     const refs: { version: number; marking_ref: string }[] = [];
     while (ref < rows.markingRefs.length && rows.markingRefs[ref]!.version < end) {
       const r = rows.markingRefs[ref++]!;
@@ -249,7 +252,7 @@ function prepareNewRows(rows: NewRows): PreparedSlices {
         texts(part, (r) => r.markings),
         ints(part, (r) => r.revoked),
         texts(part, (r) => r.raw_hash),
-        texts(part, (r) => r.body),
+        body,
         ints(part, (r) => r.tlp_rank),
         ints(part, (r) => r.eff_rank),
         ints(part, (r) => r.other_markings),
@@ -274,7 +277,12 @@ function prepareNewRows(rows: NewRows): PreparedSlices {
     start = end;
   }
   if (ref !== rows.markingRefs.length) throw new Error('marking references out of version order');
-  return { versions: rows.versions.length, collectionId: rows.collectionId, slices: slicesOut };
+  return {
+    versions: rows.versions.length,
+    collectionId: rows.collectionId,
+    ids: texts(rows.ids, (id) => id),
+    slices: slicesOut,
+  };
 }
 
 /**
@@ -285,10 +293,11 @@ function prepareNewRows(rows: NewRows): PreparedSlices {
  * another writes, so their order within the statement does not matter.
  */
 async function insertPreparedSlices(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   prepared: PreparedSlices,
   datesAdded: readonly string[],
-): Promise<number[]> {
+  guard?: { readonly defaultRank: number },
+): Promise<number[] | undefined> {
   if (datesAdded.length !== prepared.versions)
     throw new Error(`${prepared.versions} entries prepared, ${datesAdded.length} dates given`);
   const seqs: number[] = [];
@@ -300,27 +309,47 @@ async function insertPreparedSlices(
     const [effRank, otherMarkings, sharingGroup, sourceRef, targetRef] = part.versionColumns.slice(11);
     const [eId, eKey, eType, eSpec, isLatest, audience, author] = part.entryColumns;
     const dates = texts(datesAdded.slice(at, at + n), (d) => d);
-    const { rows } = await sql<{ base: number | string }>`with
-      rb as materialized (select setval(pg_get_serial_sequence('stix_versions', 'row_id')::regclass,
-        nextval(pg_get_serial_sequence('stix_versions', 'row_id')::regclass) + ${n}::int8 - 1) - ${n}::int8 + 1 as base),
-      sb as materialized (select setval(pg_get_serial_sequence('collection_entries', 'seq')::regclass,
-        nextval(pg_get_serial_sequence('collection_entries', 'seq')::regclass) + ${n}::int8 - 1) - ${n}::int8 + 1 as base),
+    // The guard (first statement only): what the look-up under the write lock would have to find for the plan to
+    // hold, checked by the statement itself, which then stores nothing if it does not hold. Each id is a lateral
+    // index probe, as in `lookupPostgres`.
+    const ok =
+      guard === undefined || at > 0
+        ? sql`true`
+        : sql`not exists (select 1 from unnest(${prepared.ids}) as q(id)
+            cross join lateral (select 1 from stix_versions s where s.id = q.id limit 1) s)
+          and (select default_rank from collections where id = ${prepared.collectionId}) = ${guard.defaultRank}
+          and coalesce((select date_added from collection_entries order by seq desc limit 1), '') < ${datesAdded[0]!}`;
+    const { rows } = await sql<{ base: number | string | null }>`with
+      g as materialized (select ${ok} as ok),
+      rb as materialized (select case when g.ok then setval(pg_get_serial_sequence('stix_versions', 'row_id')::regclass,
+        nextval(pg_get_serial_sequence('stix_versions', 'row_id')::regclass) + ${n}::int8 - 1) - ${n}::int8 + 1 end as base
+        from g),
+      sb as materialized (select case when g.ok then setval(pg_get_serial_sequence('collection_entries', 'seq')::regclass,
+        nextval(pg_get_serial_sequence('collection_entries', 'seq')::regclass) + ${n}::int8 - 1) - ${n}::int8 + 1 end as base
+        from g),
       v as (insert into stix_versions (row_id, id, version_key, type, spec_version, version, created_by_ref, markings,
           revoked, raw_hash, body, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref)
         overriding system value
         select rb.base + x.n - 1, x.i, x.k, x.t, x.s, x.v, x.c, x.m, x.r, x.h, x.b, x.tl, x.e, x.o, x.g, x.sr, x.tr
         from rb cross join unnest(${id}, ${versionKey}, ${type}, ${specVersion}, ${version}, ${createdBy},
           ${markings}, ${revoked}, ${rawHash}, ${body}, ${tlpRank}, ${effRank}, ${otherMarkings}, ${sharingGroup},
-          ${sourceRef}, ${targetRef}) with ordinality as x(i, k, t, s, v, c, m, r, h, b, tl, e, o, g, sr, tr, n)),
+          ${sourceRef}, ${targetRef}) with ordinality as x(i, k, t, s, v, c, m, r, h, b, tl, e, o, g, sr, tr, n)
+        where rb.base is not null),
       e as (insert into collection_entries (seq, collection_id, version_row, object_id, version_key, type,
           spec_version, date_added, is_latest, audience, author)
         select sb.base + x.n - 1, ${prepared.collectionId}, rb.base + x.n - 1, x.i, x.k, x.t, x.s, x.d, x.l, x.a, x.w
         from rb cross join sb cross join unnest(${eId}, ${eKey}, ${eType}, ${eSpec}, ${dates}, ${isLatest},
-          ${audience}, ${author}) with ordinality as x(i, k, t, s, d, l, a, w, n)),
+          ${audience}, ${author}) with ordinality as x(i, k, t, s, d, l, a, w, n)
+        where sb.base is not null),
       m as (insert into version_marking_refs (version_row, marking_ref)
-        select rb.base + x.i, x.r from rb cross join unnest(${part.refVersions}, ${part.refMarkings}) as x(i, r))
+        select rb.base + x.i, x.r from rb cross join unnest(${part.refVersions}, ${part.refMarkings}) as x(i, r)
+        where rb.base is not null)
       select base from sb`.execute(trx);
-    const base = Number(rows[0]!.base);
+    if (rows[0]?.base === null || rows[0]?.base === undefined) {
+      if (at === 0 && guard !== undefined) return undefined;
+      throw new Error('collection_entries: no seqs reserved');
+    }
+    const base = Number(rows[0].base);
     for (let i = 0; i < n; i++) seqs.push(base + i);
     at += n;
   }
@@ -341,8 +370,8 @@ export const postgresInserter: BulkInserter = {
   newRows: {
     lookupForWrite: (trx, collectionId, ids) => lookupPostgres(trx, collectionId, ids),
     prepare: prepareNewRows,
-    insertPrepared: (trx, prepared, datesAdded) =>
-      insertPreparedSlices(trx, prepared as PreparedSlices, datesAdded),
+    insertPrepared: (trx, prepared, datesAdded, guard) =>
+      insertPreparedSlices(trx, prepared as PreparedSlices, datesAdded, guard),
   },
 };
 
@@ -354,7 +383,7 @@ export const postgresInserter: BulkInserter = {
  * estimated cost can reach the JIT threshold, so write transactions turn JIT off (`set_config` with the write lock).
  */
 export async function lookupStoredPostgres(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   collectionId: string,
   ids: readonly string[],
 ): Promise<StoredLookup> {
@@ -364,7 +393,7 @@ export async function lookupStoredPostgres(
 
 /** `lookupStoredPostgres`, with the newest date_added and the collection's default rank in the same statement. */
 async function lookupPostgres(
-  trx: Transaction<Database>,
+  trx: Kysely<Database>,
   collectionId: string,
   ids: readonly string[],
 ): Promise<WriteLookup> {

@@ -6,7 +6,7 @@
  * numbers become visible in the order they were assigned: a reader paging by `seq` can never skip a row that
  * commits later with a smaller number. `date_added` is taken under the same lock and never goes backwards.
  */
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DatabaseKind } from './migrations.js';
 import type { VersionAccess } from '../core/access/facts.js';
 import {
@@ -151,6 +151,8 @@ const IN_CHUNK = 500;
 
 export class ObjectRepository {
   private lastDateAdded = '';
+  /** The last planned batch stored without a look-up found its plan no longer held (see writeInTransaction). */
+  private guardMissed = false;
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -174,13 +176,13 @@ export class ObjectRepository {
     collectionId: string,
     batch: readonly NewVersion[],
     policy: WritePolicy,
-    then?: (trx: Transaction<Database>, outcomes: readonly WriteOutcome[]) => Promise<void>,
+    then?: (trx: Kysely<Database>, outcomes: readonly WriteOutcome[]) => Promise<void>,
     /** This batch's plan (`planBatch`), if it was made. */
     plan?: BatchPlan,
   ): Promise<WriteOutcome[]> {
     if (batch.length === 0 && then === undefined) return [];
     await this.beforeWrite?.();
-    const outcomes = await this.db.transaction().execute(async (trx) => {
+    const outcomes = await this.writeTransaction(async (trx) => {
       const written =
         batch.length === 0 ? [] : await this.writeInTransaction(trx, collectionId, batch, policy, plan);
       await then?.(trx, written);
@@ -204,7 +206,7 @@ export class ObjectRepository {
     let bytes = 0;
     let versions = 0;
     await this.beforeWrite?.();
-    const result = await this.db.transaction().execute((trx) =>
+    const result = await this.writeTransaction((trx) =>
       fn((c, b, p, plan) => {
         bytes += writtenBytes(b);
         versions += b.length;
@@ -213,6 +215,35 @@ export class ObjectRepository {
     );
     this.committed?.(bytes, versions);
     return result;
+  }
+
+  /**
+   * Runs `fn` in a transaction holding the store's write lock. SQLite: its own (a write transaction takes the
+   * database's lock at its first write). PostgreSQL: a transaction-scoped advisory lock, taken with BEGIN in one
+   * round trip (one simple query of two statements; each later statement sees every write committed before the
+   * lock was granted), and JIT turned off for the transaction: its statements are short, and compiling one costs
+   * more than running it.
+   */
+  private async writeTransaction<T>(fn: (trx: Kysely<Database>) => Promise<T>): Promise<T> {
+    if (this.kind !== 'postgres') return this.db.transaction().execute(fn);
+    return this.db.connection().execute(async (conn) => {
+      await sql
+        .raw(`begin; select pg_advisory_xact_lock(${PG_WRITE_LOCK}), set_config('jit', 'off', true)`)
+        .execute(conn);
+      let result: T;
+      try {
+        result = await fn(conn);
+      } catch (err) {
+        // A broken connection cannot roll back; the server ends its transaction with the session anyway.
+        await sql
+          .raw('rollback')
+          .execute(conn)
+          .catch(() => undefined);
+        throw err;
+      }
+      await sql.raw('commit').execute(conn);
+      return result;
+    });
   }
 
   /**
@@ -227,7 +258,9 @@ export class ObjectRepository {
     policy: WritePolicy,
   ): Promise<BatchPlan | undefined> {
     if (this.inserter.newRows === undefined || batch.length === 0) return undefined;
-    return this.planNew(collectionId, batch, policy, await collectionDefaultRank(this.db, collectionId));
+    const defaultRank = await collectionDefaultRank(this.db, collectionId);
+    // In turns of the event loop: the batch written meanwhile waits for this process at each of its round trips.
+    return this.planNew(collectionId, batch, policy, defaultRank, nextTurn);
   }
 
   private async planNew(
@@ -235,6 +268,7 @@ export class ObjectRepository {
     batch: readonly NewVersion[],
     policy: WritePolicy,
     defaultRank: number,
+    pause: () => Promise<void> = () => Promise.resolve(),
   ): Promise<BatchPlan | undefined> {
     const fast = this.inserter.newRows;
     if (fast === undefined) return undefined;
@@ -242,6 +276,7 @@ export class ObjectRepository {
     // With nothing stored, every entry is a version new in this batch, in the same order.
     if (d.newEntries.length !== d.newVersions.length || d.newEntries.some((v, i) => d.newVersions[i] !== v))
       return undefined;
+    await pause();
     const versions: VersionRow[] = [];
     const entries: Pick<EntryRow, 'is_latest' | 'audience' | 'author'>[] = [];
     for (const v of d.newVersions) {
@@ -249,12 +284,10 @@ export class ObjectRepository {
       versions.push(versionRow(v, c));
       entries.push({ is_latest: d.latestInBatch.get(v.id) === v ? 1 : 0, ...entryAccessColumns(v, c) });
     }
-    const prepared = fast.prepare({
-      collectionId,
-      versions,
-      entries,
-      markingRefs: newMarkingRefs(d.newVersions),
-    });
+    const markingRefs = newMarkingRefs(d.newVersions);
+    await pause();
+    const ids = [...new Set(batch.map((v) => v.id))];
+    const prepared = await fast.prepare({ collectionId, ids, versions, entries, markingRefs }, pause);
     return {
       collectionId,
       batch,
@@ -267,19 +300,31 @@ export class ObjectRepository {
   }
 
   private async writeInTransaction(
-    trx: Transaction<Database>,
+    trx: Kysely<Database>,
     collectionId: string,
     batch: readonly NewVersion[],
     policy: WritePolicy,
     plan?: BatchPlan,
   ): Promise<WriteOutcome[]> {
-    // JIT off for the write transaction (PostgreSQL): its statements are short, and JIT compiling one costs more.
-    if (this.kind === 'postgres')
-      await sql`select pg_advisory_xact_lock(${PG_WRITE_LOCK}), set_config('jit', 'off', true)`.execute(trx);
+    const fast = this.inserter.newRows;
+    // A plan made before this transaction: stored at once, if its statement finds what the look-up below would
+    // have to find for the plan to hold (nothing of the batch stored, the same default rank, no later date_added).
+    // After a miss, the next batch looks up first (a batch of updates is likely followed by more).
+    if (
+      fast !== undefined &&
+      plan !== undefined &&
+      plan.batch === batch &&
+      plan.collectionId === collectionId &&
+      plan.newVersions.length > 0 &&
+      !this.guardMissed
+    ) {
+      const written = await this.writePlanned(trx, fast, plan, this.nextDateAdded(null), true);
+      if (written !== undefined) return written;
+      this.guardMissed = true;
+    }
     const ids = [...new Set(batch.map((v) => v.id))];
 
     // What is already stored for these ids, globally and in this collection.
-    const fast = this.inserter.newRows;
     let found: StoredLookup;
     let dateAdded: string;
     let knownRank: number | undefined;
@@ -296,7 +341,10 @@ export class ObjectRepository {
           plan.defaultRank === knownRank
             ? plan
             : await this.planNew(collectionId, batch, policy, knownRank);
-        if (p !== undefined) return this.writePlanned(trx, fast, p, dateAdded);
+        if (p !== undefined) {
+          this.guardMissed = false;
+          return (await this.writePlanned(trx, fast, p, dateAdded, false))!;
+        }
       }
     } else {
       dateAdded = this.nextDateAdded(await this.newestStoredDateAdded(trx));
@@ -372,16 +420,29 @@ export class ObjectRepository {
     return filledOutcomes(outcomes, datesAdded, seqs, dateAdded);
   }
 
-  /** Stores a plan's rows (none of its ids was stored: the look-up under the write lock said so). */
+  /**
+   * Stores a plan's rows: known to hold (the look-up under the write lock found none of its ids), or `guarded`:
+   * then only if it holds, undefined (nothing stored) otherwise.
+   */
   private async writePlanned(
-    trx: Transaction<Database>,
+    trx: Kysely<Database>,
     fast: NewRowsInserter,
     plan: BatchPlan,
     dateAdded: string,
-  ): Promise<WriteOutcome[]> {
+    guarded: boolean,
+  ): Promise<WriteOutcome[] | undefined> {
     const datesAdded = consecutiveMicros(dateAdded, plan.newVersions.length);
+    const seqs =
+      datesAdded.length === 0
+        ? []
+        : await fast.insertPrepared(
+            trx,
+            plan.prepared,
+            datesAdded,
+            guarded ? { defaultRank: plan.defaultRank } : undefined,
+          );
+    if (seqs === undefined) return undefined;
     if (datesAdded.length > 0) this.lastDateAdded = datesAdded.at(-1)!;
-    const seqs = datesAdded.length > 0 ? await fast.insertPrepared(trx, plan.prepared, datesAdded) : [];
     await insertStatementMarkings(trx, plan.statements);
     return filledOutcomes(plan.outcomes, datesAdded, seqs, dateAdded);
   }
@@ -391,7 +452,7 @@ export class ObjectRepository {
    * each version's outcome, the versions to store, the entries to add (in order), and which entries are latest.
    */
   private async decide(
-    trx: Transaction<Database> | undefined,
+    trx: Kysely<Database> | undefined,
     batch: readonly NewVersion[],
     policy: WritePolicy,
     state: StoredState,
@@ -466,7 +527,7 @@ export class ObjectRepository {
     return { outcomes, newVersions, newEntries, bodiesInBatch, demote, latestInBatch };
   }
 
-  private async bodyOf(trx: Transaction<Database>, id: string, versionKey: string): Promise<string> {
+  private async bodyOf(trx: Kysely<Database>, id: string, versionKey: string): Promise<string> {
     const row = await trx
       .selectFrom('stix_versions')
       .select('body')
@@ -477,7 +538,7 @@ export class ObjectRepository {
   }
 
   /** The date_added of the newest stored entry, when this process may not know it (other processes may write too). */
-  private async newestStoredDateAdded(trx: Transaction<Database>): Promise<string | null> {
+  private async newestStoredDateAdded(trx: Kysely<Database>): Promise<string | null> {
     if (this.lastDateAdded !== '' && this.kind !== 'postgres') return null;
     // The write lock is held.
     const row = await trx
@@ -511,8 +572,7 @@ export class ObjectRepository {
   async removeEntries(collectionId: string, objectId: string, seqs: readonly number[]): Promise<number> {
     if (seqs.length === 0) return 0;
     const deletedAt = formatMicros(this.clock());
-    return this.db.transaction().execute(async (trx) => {
-      if (this.kind === 'postgres') await sql`select pg_advisory_xact_lock(${PG_WRITE_LOCK})`.execute(trx);
+    return this.writeTransaction(async (trx) => {
       let removed = 0;
       for (const part of chunks(seqs, IN_CHUNK)) {
         await trx
@@ -750,6 +810,8 @@ function filledOutcomes(
     return { status: 'added', dateAdded: datesAdded[k] ?? dateAdded, seq: seqs[k] ?? 0 };
   });
 }
+
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Roughly what a batch adds to the database: its bodies plus a few hundred bytes of row and index keys each. */
 function writtenBytes(batch: readonly NewVersion[]): number {

@@ -2,7 +2,7 @@
  * TAXII reads and bookkeeping: the one query every TAXII read goes through (`queryEntries`), status resources
  * of POSTs, and node-wide settings. Entries are returned in `seq` order, which is `date_added` order.
  */
-import { CompiledQuery, PostgresAdapter, SqliteAdapter, sql, type Kysely, type Transaction } from 'kysely';
+import { CompiledQuery, PostgresAdapter, SqliteAdapter, sql, type Kysely } from 'kysely';
 import type Sqlite from 'better-sqlite3';
 import type { WriteSignal } from './database.js';
 import type { NewVersion, ObjectRepository, WriteOutcome, WritePolicy } from './object-repository.js';
@@ -400,7 +400,7 @@ export class TaxiiRepository {
   }
 
   private async recordIn(
-    trx: Transaction<Database>,
+    trx: Kysely<Database>,
     statusId: string,
     outcomes: readonly StatusObjectOutcome[],
     now: string,

@@ -231,6 +231,38 @@ for (const target of testDatabases) {
       expect(await entries(s, ANONYMOUS)).toEqual([]);
     });
 
+    it.runIf(target.name === 'postgres')(
+      'is not used when another process stored a later date_added meanwhile (dates never go backwards)',
+      async () => {
+        const url = await target.fresh();
+        const ahead = await openStorage(url, { clock: () => Date.UTC(2030, 0, 1) * 1000 });
+        opened.push(ahead);
+        await ahead.collections.ensure({
+          id: 'c1',
+          title: 'One',
+          description: null,
+          alias: null,
+          createdAt: '2026-01-01T00:00:00Z',
+        });
+        const behind = await openStorage(url, { clock: () => Date.UTC(2026, 0, 1) * 1000 });
+        opened.push(behind);
+        const t = '2021-03-02T00:00:00.000Z';
+        // `behind` has written before, so it believes it knows the newest date.
+        await behind.objects.writeBatch('c1', [version('indicator', 30, t)], policy);
+        const batch = [version('indicator', 31, t), version('indicator', 32, t)];
+        const plan = await behind.objects.planBatch('c1', batch, policy);
+        await ahead.objects.writeBatch('c1', [version('indicator', 33, t)], policy);
+        const outcomes = await behind.objects.writeBatch('c1', batch, policy, undefined, plan);
+        expect(outcomes.map((o) => o.status)).toEqual(['added', 'added']);
+        const dates = (await entries(behind)).map((e) => e.dateAdded);
+        expect(dates).toHaveLength(4);
+        expect([...dates].sort()).toEqual(dates);
+        expect(new Set(dates).size).toBe(4);
+        expect(dates[3]! > dates[2]!).toBe(true);
+        expect(dates[2]!.startsWith('2030-01-01T00:00:00')).toBe(true);
+      },
+    );
+
     it('stores a batch larger than one statement takes, seqs in input order', async () => {
       const s = await open();
       await s.sharing.setCollectionDefault('c1', 'clear');
