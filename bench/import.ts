@@ -106,33 +106,33 @@ async function main(): Promise<void> {
   // A failed case (or anything else) must not leave the throwaway cluster running.
   try {
     const pgBase = process.env.ENTENTE_BENCH_PG_URL ?? pg?.url;
-    const cases: [string, (run: number) => string | undefined][] = [
-      ['read', () => undefined],
-      ['json-parse', () => undefined],
-      ['sqlite', () => undefined],
-      ['sqlite-inline', () => undefined],
+    // Each PostgreSQL run gets a database of its own, created just before and dropped just after it: an earlier
+    // run's tables left in the cluster get autovacuumed a minute later, in the middle of another case's run.
+    const cases: [string, (run: number) => Promise<{ arg?: string; done?: () => Promise<void> }>][] = [
+      ['read', () => Promise.resolve({})],
+      ['json-parse', () => Promise.resolve({})],
+      ['sqlite', () => Promise.resolve({})],
+      ['sqlite-inline', () => Promise.resolve({})],
     ];
-    if (pgBase) {
-      const { default: pgm } = await import('pg');
-      const client = new pgm.Client({ connectionString: pgBase });
-      await client.connect();
-      for (const name of ['postgres', 'postgres-inline']) {
-        const db = (run: number) => `bench_${name.replace('-', '_')}_${run}`;
+    const { default: pgm } = await import('pg');
+    const client = pgBase ? new pgm.Client({ connectionString: pgBase }) : undefined;
+    await client?.connect();
+    if (pgBase && client)
+      for (const name of ['postgres', 'postgres-inline'])
         cases.push([
           name,
-          (run) => {
+          async (run) => {
+            const db = `bench_${name.replace('-', '_')}_${run}`;
+            await client.query(`drop database if exists ${db}`);
+            await client.query(`create database ${db}`);
             const u = new URL(pgBase);
-            u.pathname = `/${db(run)}`;
-            return u.toString();
+            u.pathname = `/${db}`;
+            return {
+              arg: u.toString(),
+              done: () => client.query(`drop database ${db} with (force)`).then(() => undefined),
+            };
           },
         ]);
-        for (let run = 0; run < RUNS; run++)
-          await client
-            .query(`drop database if exists ${db(run)}`)
-            .then(() => client.query(`create database ${db(run)}`));
-      }
-      await client.end();
-    }
     console.log(
       `# import benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? '?'} — node ${process.version}`,
     );
@@ -146,7 +146,12 @@ async function main(): Promise<void> {
     console.log('|---|---:|---:|---:|---:|---|');
     const results: Record<string, number> = {};
     for (const [name, argOf] of cases) {
-      const runs = Array.from({ length: RUNS }, (_, run) => child(name, argOf(run)));
+      const runs: Result[] = [];
+      for (let run = 0; run < RUNS; run++) {
+        const { arg, done } = await argOf(run);
+        runs.push(child(name, arg));
+        await done?.();
+      }
       const s = median(runs.map((r) => r.seconds));
       results[name] = s;
       console.log(
@@ -159,6 +164,7 @@ async function main(): Promise<void> {
     );
     if (results.postgres)
       console.log(`        postgres import / (read + JSON.parse) = ${(results.postgres / parse).toFixed(2)}`);
+    await client?.end();
   } finally {
     await pg?.stop();
   }

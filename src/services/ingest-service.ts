@@ -99,7 +99,7 @@ export class IngestService {
     }
     // A bundle import is the bulk write the storage can be tuned for (atomic imports commit once: nothing to tune).
     return this.storage.bulkWrites(() =>
-      this.run(source, options, (c, b, p, plan) => this.storage.objects.writeBatch(c, b, p, undefined, plan)),
+      this.storage.objects.groupedWrites((write) => this.run(source, options, write)),
     );
   }
 
