@@ -246,7 +246,7 @@ export class ObjectRepository {
       let open = false;
       let versions = 0;
       let bytes = 0;
-      let failure: unknown;
+      let failure: Error | undefined;
       let idle: NodeJS.Timeout | undefined;
       // One operation at a time on the connection: a write, or the idle timer's commit.
       let chain: Promise<unknown> = Promise.resolve();
@@ -259,7 +259,7 @@ export class ObjectRepository {
         return run;
       };
       const fail = async (err: unknown): Promise<never> => {
-        failure ??= err;
+        failure ??= asError(err);
         if (open)
           await sql
             .raw('rollback')
@@ -274,7 +274,7 @@ export class ObjectRepository {
         try {
           await sql.raw('commit').execute(conn);
         } catch (err) {
-          failure ??= err;
+          failure ??= asError(err);
           throw err;
         }
         this.committed?.(bytes, versions);
@@ -911,6 +911,8 @@ function filledOutcomes(
     return { status: 'added', dateAdded: datesAdded[k] ?? dateAdded, seq: seqs[k] ?? 0 };
   });
 }
+
+const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 
 const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
