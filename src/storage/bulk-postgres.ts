@@ -309,6 +309,8 @@ async function insertPreparedSlices(
     const [effRank, otherMarkings, sharingGroup, sourceRef, targetRef] = part.versionColumns.slice(11);
     const [eId, eKey, eType, eSpec, isLatest, audience, author] = part.entryColumns;
     const dates = texts(datesAdded.slice(at, at + n), (d) => d);
+    // The bodies go last in the statement, so last among its parameters: the driver's message buffer grows by
+    // copying what it holds, and when a batch's bodies arrive it holds only the small parameters.
     // The guard (first statement only): what the look-up under the write lock would have to find for the plan to
     // hold, checked by the statement itself, which then stores nothing if it does not hold. Each id is a lateral
     // index probe, as in `lookupPostgres`.
@@ -327,14 +329,6 @@ async function insertPreparedSlices(
       sb as materialized (select case when g.ok then setval(pg_get_serial_sequence('collection_entries', 'seq')::regclass,
         nextval(pg_get_serial_sequence('collection_entries', 'seq')::regclass) + ${n}::int8 - 1) - ${n}::int8 + 1 end as base
         from g),
-      v as (insert into stix_versions (row_id, id, version_key, type, spec_version, version, created_by_ref, markings,
-          revoked, raw_hash, body, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref)
-        overriding system value
-        select rb.base + x.n - 1, x.i, x.k, x.t, x.s, x.v, x.c, x.m, x.r, x.h, x.b, x.tl, x.e, x.o, x.g, x.sr, x.tr
-        from rb cross join unnest(${id}, ${versionKey}, ${type}, ${specVersion}, ${version}, ${createdBy},
-          ${markings}, ${revoked}, ${rawHash}, ${body}, ${tlpRank}, ${effRank}, ${otherMarkings}, ${sharingGroup},
-          ${sourceRef}, ${targetRef}) with ordinality as x(i, k, t, s, v, c, m, r, h, b, tl, e, o, g, sr, tr, n)
-        where rb.base is not null),
       e as (insert into collection_entries (seq, collection_id, version_row, object_id, version_key, type,
           spec_version, date_added, is_latest, audience, author)
         select sb.base + x.n - 1, ${prepared.collectionId}, rb.base + x.n - 1, x.i, x.k, x.t, x.s, x.d, x.l, x.a, x.w
@@ -343,6 +337,14 @@ async function insertPreparedSlices(
         where sb.base is not null),
       m as (insert into version_marking_refs (version_row, marking_ref)
         select rb.base + x.i, x.r from rb cross join unnest(${part.refVersions}, ${part.refMarkings}) as x(i, r)
+        where rb.base is not null),
+      v as (insert into stix_versions (row_id, id, version_key, type, spec_version, version, created_by_ref, markings,
+          revoked, raw_hash, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref, body)
+        overriding system value
+        select rb.base + x.n - 1, x.i, x.k, x.t, x.s, x.v, x.c, x.m, x.r, x.h, x.tl, x.e, x.o, x.g, x.sr, x.tr, x.b
+        from rb cross join unnest(${id}, ${versionKey}, ${type}, ${specVersion}, ${version}, ${createdBy},
+          ${markings}, ${revoked}, ${rawHash}, ${tlpRank}, ${effRank}, ${otherMarkings}, ${sharingGroup},
+          ${sourceRef}, ${targetRef}, ${body}) with ordinality as x(i, k, t, s, v, c, m, r, h, tl, e, o, g, sr, tr, b, n)
         where rb.base is not null)
       select base from sb`.execute(trx);
     if (rows[0]?.base === null || rows[0]?.base === undefined) {
