@@ -113,8 +113,9 @@ export interface WriteLookup extends StoredLookup {
 }
 
 /**
- * A faster write path for batches of new versions (PostgreSQL): one look-up statement, then one statement that
- * stores all rows of the batch, its row ids and seqs assigned by the database within that statement.
+ * A faster write path for batches of new versions (PostgreSQL): one statement stores all rows of the batch, its row
+ * ids and seqs assigned by the database within that statement; either after one look-up statement has shown that
+ * none of the batch is stored, or guarded: checking that itself, and storing nothing otherwise.
  */
 export interface NewRowsInserter {
   /** Everything `WriteLookup` tells, in one round trip (inside the write transaction, after the write lock). */

@@ -156,7 +156,10 @@ const IN_CHUNK = 500;
 
 export class ObjectRepository {
   private lastDateAdded = '';
-  /** The last planned batch stored without a look-up found its plan no longer held (see writeInTransaction). */
+  /**
+   * The last planned batch stored without a look-up found its plan no longer held (see writeInTransaction). A hint
+   * for which path to try first, nothing more: shared by every writer of this process, it decides no outcome.
+   */
   private guardMissed = false;
 
   constructor(
