@@ -10,7 +10,7 @@
 import type { Problem } from '../core/errors.js';
 import type { ScannerLimits } from '../core/json/bundle-scanner.js';
 import { canonicalJson, checkNewVersion, type StixObject } from '../core/stix/index.js';
-import type { BatchPlan, NewVersion, Storage, WriteOutcome, WritePolicy } from '../storage/index.js';
+import type { BatchPlan, BatchWrite, NewVersion, Storage, WritePolicy } from '../storage/index.js';
 import {
   inSharingGroup,
   prepareFrames,
@@ -118,12 +118,7 @@ export class IngestService {
   private async run(
     source: AsyncIterable<Uint8Array>,
     options: ImportOptions,
-    write: (
-      collectionId: string,
-      batch: readonly NewVersion[],
-      policy: WritePolicy,
-      plan?: BatchPlan,
-    ) => Promise<WriteOutcome[]>,
+    write: BatchWrite,
   ): Promise<ImportReport> {
     // PostgreSQL: one batch is written while the next is prepared (the server stores a batch while this process
     // parses the next one). SQLite's writes run on this thread, synchronously: nothing to overlap, so each write

@@ -23,6 +23,7 @@ export { bodyText, formatMicros } from './object-repository.js';
 export { StatusGivenUp } from './taxii-repository.js';
 export type {
   BatchPlan,
+  BatchWrite,
   Clock,
   EntryQuery,
   NewVersion,

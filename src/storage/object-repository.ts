@@ -105,6 +105,14 @@ export interface BatchPlan {
   readonly prepared: PreparedRows;
 }
 
+/** Stores one batch (with its plan, if one was made), returning its outcomes in input order. */
+export type BatchWrite = (
+  collectionId: string,
+  batch: readonly NewVersion[],
+  policy: WritePolicy,
+  plan?: BatchPlan,
+) => Promise<WriteOutcome[]>;
+
 export interface StoredEntry {
   readonly seq: number;
   readonly collectionId: string;
@@ -201,16 +209,7 @@ export class ObjectRepository {
   }
 
   /** Runs `fn` in one transaction holding the write lock; `write` stores batches inside it (all-or-nothing). */
-  async inTransaction<T>(
-    fn: (
-      write: (
-        collectionId: string,
-        batch: readonly NewVersion[],
-        policy: WritePolicy,
-        plan?: BatchPlan,
-      ) => Promise<WriteOutcome[]>,
-    ) => Promise<T>,
-  ): Promise<T> {
+  async inTransaction<T>(fn: (write: BatchWrite) => Promise<T>): Promise<T> {
     let bytes = 0;
     let versions = 0;
     await this.beforeWrite?.();
@@ -234,16 +233,7 @@ export class ObjectRepository {
    * import (as a failed commit does): `fn` sees the error. SQLite: each batch in its own transaction (a
    * transaction spanning turns of the event loop would show its writes to the reads that share the connection).
    */
-  async groupedWrites<T>(
-    fn: (
-      write: (
-        collectionId: string,
-        batch: readonly NewVersion[],
-        policy: WritePolicy,
-        plan?: BatchPlan,
-      ) => Promise<WriteOutcome[]>,
-    ) => Promise<T>,
-  ): Promise<T> {
+  async groupedWrites<T>(fn: (write: BatchWrite) => Promise<T>): Promise<T> {
     if (this.kind !== 'postgres') return fn((c, b, p, plan) => this.writeBatch(c, b, p, undefined, plan));
     return this.db.connection().execute(async (conn) => {
       let open = false;
@@ -284,12 +274,7 @@ export class ObjectRepository {
         versions = 0;
         bytes = 0;
       };
-      const write = (
-        collectionId: string,
-        batch: readonly NewVersion[],
-        policy: WritePolicy,
-        plan?: BatchPlan,
-      ): Promise<WriteOutcome[]> =>
+      const write: BatchWrite = (collectionId, batch, policy, plan) =>
         serial(async () => {
           clearTimeout(idle);
           try {

@@ -1,13 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createServices, type Services } from '../../src/services/index.js';
-import {
-  openStorage,
-  type BatchPlan,
-  type NewVersion,
-  type Storage,
-  type WriteOutcome,
-  type WritePolicy,
-} from '../../src/storage/index.js';
+import { openStorage, type BatchWrite, type Storage, type WriteOutcome } from '../../src/storage/index.js';
 import { indicator } from '../e2e/taxii-support.js';
 import { inSharingGroup, prepareVersion } from '../../src/services/ingest-pipeline.js';
 import { testDatabases } from '../support/databases.js';
@@ -353,20 +346,13 @@ for (const { target, parallel } of modes) {
   );
 }
 
-type Write = (
-  collectionId: string,
-  batch: readonly NewVersion[],
-  policy: WritePolicy,
-  plan?: BatchPlan,
-) => Promise<WriteOutcome[]>;
-
 /** Puts `around` between an import and its batch writes (`ObjectRepository.groupedWrites`). */
 function wrapWrites(
   storage: Storage,
-  around: (write: Write, ...args: Parameters<Write>) => Promise<WriteOutcome[]>,
+  around: (write: BatchWrite, ...args: Parameters<BatchWrite>) => Promise<WriteOutcome[]>,
 ): void {
   const grouped = storage.objects.groupedWrites.bind(storage.objects);
-  storage.objects.groupedWrites = <T>(fn: (write: Write) => Promise<T>): Promise<T> =>
+  storage.objects.groupedWrites = <T>(fn: (write: BatchWrite) => Promise<T>): Promise<T> =>
     grouped((write) => fn((...args) => around(write, ...args)));
 }
 

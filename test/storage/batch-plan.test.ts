@@ -3,7 +3,6 @@
  * a plan is an optimisation only. Whatever happened between planning and writing, the stored result and the
  * outcomes are those of an unplanned write.
  */
-import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   openStorage,
@@ -14,6 +13,7 @@ import {
   type WritePolicy,
 } from '../../src/storage/index.js';
 import { testDatabases } from '../support/databases.js';
+import { newVersionOf } from '../support/versions.js';
 
 const policy: WritePolicy = {
   sameContent: (a, b) => JSON.stringify(JSON.parse(a)) === JSON.stringify(JSON.parse(b)),
@@ -41,46 +41,24 @@ function uuid(n: number): string {
 
 function version(type: string, n: number, modified: string, extra: Record<string, unknown> = {}): NewVersion {
   const id = `${type}--${uuid(n)}`;
-  const obj = { type, id, spec_version: '2.1', created: '2020-01-01T00:00:00.000Z', modified, ...extra };
-  const body = JSON.stringify(obj);
-  const markings = (extra.object_marking_refs as string[] | undefined) ?? null;
-  return {
-    id,
+  return newVersionOf({
     type,
-    specVersion: '2.1',
-    versionKey: modified,
-    version: modified,
-    createdByRef: null,
-    markings,
-    revoked: extra.revoked === true,
-    rawHash: createHash('sha256').update(body).digest('base64'),
-    body,
-  };
+    id,
+    spec_version: '2.1',
+    created: '2020-01-01T00:00:00.000Z',
+    modified,
+    ...extra,
+  });
 }
 
-const statementMarking: NewVersion = (() => {
-  const obj = {
-    type: 'marking-definition',
-    spec_version: '2.1',
-    id: STATEMENT,
-    created: '2020-01-01T00:00:00.000Z',
-    definition_type: 'statement',
-    definition: { statement: 'Copyright 2020' },
-  };
-  const body = JSON.stringify(obj);
-  return {
-    id: STATEMENT,
-    type: 'marking-definition',
-    specVersion: '2.1',
-    versionKey: '',
-    version: null,
-    createdByRef: null,
-    markings: null,
-    revoked: false,
-    rawHash: createHash('sha256').update(body).digest('base64'),
-    body,
-  };
-})();
+const statementMarking: NewVersion = newVersionOf({
+  type: 'marking-definition',
+  spec_version: '2.1',
+  id: STATEMENT,
+  created: '2020-01-01T00:00:00.000Z',
+  definition_type: 'statement',
+  definition: { statement: 'Copyright 2020' },
+});
 
 /** A batch with everything the decisions distinguish, all within itself. */
 function mixedBatch(): NewVersion[] {

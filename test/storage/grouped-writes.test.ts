@@ -2,34 +2,21 @@
  * `ObjectRepository.groupedWrites`: an import's batches committed in groups (PostgreSQL), each batch by itself
  * (SQLite). What another connection sees, and when the write lock is free again.
  */
-import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openStorage, type NewVersion, type Storage, type WritePolicy } from '../../src/storage/index.js';
 import { testDatabases } from '../support/databases.js';
+import { newVersionOf } from '../support/versions.js';
 
 const policy: WritePolicy = { sameContent: (a, b) => a === b, checkTransition: () => [] };
 
 function indicator(n: number): NewVersion {
-  const id = `indicator--00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
-  const body = JSON.stringify({
+  return newVersionOf({
     type: 'indicator',
     spec_version: '2.1',
-    id,
+    id: `indicator--00000000-0000-4000-8000-${n.toString(16).padStart(12, '0')}`,
     created: '2021-03-02T00:00:00.000Z',
     modified: '2021-03-02T00:00:00.000Z',
   });
-  return {
-    id,
-    type: 'indicator',
-    specVersion: '2.1',
-    versionKey: '2021-03-02T00:00:00.000Z',
-    version: '2021-03-02T00:00:00.000Z',
-    createdByRef: null,
-    markings: null,
-    revoked: false,
-    rawHash: createHash('sha256').update(body).digest('base64'),
-    body,
-  };
 }
 
 const range = (from: number, count: number): NewVersion[] =>
