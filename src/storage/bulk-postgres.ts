@@ -214,65 +214,69 @@ async function insertMarkingRefs(trx: Kysely<Database>, rows: readonly MarkingRe
 interface PreparedSlices extends PreparedRows {
   readonly collectionId: string;
   readonly ids: RawBuilder<unknown>;
-  readonly slices: readonly {
-    readonly rows: number;
-    readonly versionColumns: readonly RawBuilder<unknown>[];
-    readonly entryColumns: readonly RawBuilder<unknown>[];
-    readonly refVersions: RawBuilder<unknown>;
-    readonly refMarkings: RawBuilder<unknown>;
-  }[];
+  readonly slices: readonly PreparedSlice[];
 }
 
+type Param = RawBuilder<unknown>;
+
+/** One statement's array parameters, by the column each fills. */
+interface PreparedSlice {
+  readonly rows: number;
+  readonly versions: Readonly<Record<(typeof VERSION_COLUMNS)[number], Param>>;
+  /** Besides the versions' id, version_key, type and spec_version. */
+  readonly entries: { readonly is_latest: Param; readonly audience: Param; readonly author: Param };
+  readonly refVersions: Param;
+  readonly refMarkings: Param;
+}
+
+/** The `stix_versions` columns of a new row, row_id aside; body last (see `insertPreparedSlices`). */
+const VERSION_COLUMNS = [
+  'id',
+  'version_key',
+  'type',
+  'spec_version',
+  'version',
+  'created_by_ref',
+  'markings',
+  'revoked',
+  'raw_hash',
+  'tlp_rank',
+  'eff_rank',
+  'other_markings',
+  'sharing_group_id',
+  'source_ref',
+  'target_ref',
+  'body',
+] as const satisfies readonly (keyof VersionRow)[];
+const INT_COLUMNS: ReadonlySet<string> = new Set(['revoked', 'tlp_rank', 'eff_rank', 'other_markings']);
+
 async function prepareNewRows(rows: NewRows, pause: () => Promise<void>): Promise<PreparedSlices> {
-  const slicesOut: PreparedSlices['slices'][number][] = [];
+  const out: PreparedSlice[] = [];
   let start = 0;
   // Marking references are sorted by version index (built in version order): each slice takes a contiguous run.
   let ref = 0;
   for (const part of slices(rows.versions, versionWeight)) {
     const end = start + part.length;
-    const entries = rows.entries.slice(start, end);
-    const id = texts(part, (r) => r.id);
-    const versionKey = texts(part, (r) => r.version_key);
-    const type = texts(part, (r) => r.type);
-    const specVersion = texts(part, (r) => r.spec_version);
-    const body = texts(part, (r) => r.body);
+    const versions = {} as Record<(typeof VERSION_COLUMNS)[number], Param>;
+    for (const c of VERSION_COLUMNS)
+      versions[c] = INT_COLUMNS.has(c)
+        ? ints(part, (r) => r[c] as number | null)
+        : texts(part, (r) => r[c] as string | Uint8Array | null);
     await pause();
+    const entries = rows.entries.slice(start, end);
     const refs: { version: number; marking_ref: string }[] = [];
     while (ref < rows.markingRefs.length && rows.markingRefs[ref]!.version < end) {
       const r = rows.markingRefs[ref++]!;
       refs.push({ version: r.version - start, marking_ref: r.marking_ref });
     }
-    slicesOut.push({
+    out.push({
       rows: part.length,
-      versionColumns: [
-        id,
-        versionKey,
-        type,
-        specVersion,
-        texts(part, (r) => r.version),
-        texts(part, (r) => r.created_by_ref),
-        texts(part, (r) => r.markings),
-        ints(part, (r) => r.revoked),
-        texts(part, (r) => r.raw_hash),
-        body,
-        ints(part, (r) => r.tlp_rank),
-        ints(part, (r) => r.eff_rank),
-        ints(part, (r) => r.other_markings),
-        texts(part, (r) => r.sharing_group_id),
-        texts(part, (r) => r.source_ref),
-        texts(part, (r) => r.target_ref),
-      ],
-      // The same buffers as the versions' (sent twice: a few bytes per row, where sharing one unnest would
-      // materialize the bodies for the second insert).
-      entryColumns: [
-        id,
-        versionKey,
-        type,
-        specVersion,
-        ints(entries, (e) => e.is_latest),
-        texts(entries, (e) => e.audience),
-        texts(entries, (e) => e.author),
-      ],
+      versions,
+      entries: {
+        is_latest: ints(entries, (e) => e.is_latest),
+        audience: texts(entries, (e) => e.audience),
+        author: texts(entries, (e) => e.author),
+      },
       refVersions: ints(refs, (r) => r.version),
       refMarkings: texts(refs, (r) => r.marking_ref),
     });
@@ -283,7 +287,7 @@ async function prepareNewRows(rows: NewRows, pause: () => Promise<void>): Promis
     versions: rows.versions.length,
     collectionId: rows.collectionId,
     ids: texts(rows.ids, (id) => id),
-    slices: slicesOut,
+    slices: out,
   };
 }
 
@@ -306,13 +310,8 @@ async function insertPreparedSlices(
   let at = 0;
   for (const part of prepared.slices) {
     const n = part.rows;
-    const [id, versionKey, type, specVersion, version, createdBy, markings, revoked, rawHash, body, tlpRank] =
-      part.versionColumns;
-    const [effRank, otherMarkings, sharingGroup, sourceRef, targetRef] = part.versionColumns.slice(11);
-    const [eId, eKey, eType, eSpec, isLatest, audience, author] = part.entryColumns;
+    const v = part.versions;
     const dates = texts(datesAdded.slice(at, at + n), (d) => d);
-    // The bodies go last in the statement, so last among its parameters: the driver's message buffer grows by
-    // copying what it holds, and when a batch's bodies arrive it holds only the small parameters.
     // The guard (first statement only): what the look-up under the write lock would have to find for the plan to
     // hold, checked by the statement itself, which then stores nothing if it does not hold. Each id is a lateral
     // index probe, as in `lookupPostgres`.
@@ -323,6 +322,10 @@ async function insertPreparedSlices(
             cross join lateral (select 1 from stix_versions s where s.id = q.id limit 1) s)
           and (select default_rank from collections where id = ${prepared.collectionId}) = ${guard.defaultRank}
           and coalesce((select date_added from collection_entries order by seq desc limit 1), '') < ${datesAdded[0]!}`;
+    // The entries' id, version key, type and spec version are the versions' buffers, sent twice (a few bytes per
+    // row, where sharing one unnest would materialize the bodies for the second insert). The versions' insert
+    // comes last and its body column last, so the bodies are the statement's last parameter: the driver's message
+    // buffer grows by copying what it holds, and when the bodies arrive it holds only the small parameters.
     const { rows } = await sql<{ base: number | string | null }>`with
       g as materialized (select ${ok} as ok),
       rb as materialized (select case when g.ok then setval(pg_get_serial_sequence('stix_versions', 'row_id')::regclass,
@@ -334,19 +337,17 @@ async function insertPreparedSlices(
       e as (insert into collection_entries (seq, collection_id, version_row, object_id, version_key, type,
           spec_version, date_added, is_latest, audience, author)
         select sb.base + x.n - 1, ${prepared.collectionId}, rb.base + x.n - 1, x.i, x.k, x.t, x.s, x.d, x.l, x.a, x.w
-        from rb cross join sb cross join unnest(${eId}, ${eKey}, ${eType}, ${eSpec}, ${dates}, ${isLatest},
-          ${audience}, ${author}) with ordinality as x(i, k, t, s, d, l, a, w, n)
+        from rb cross join sb cross join unnest(${v.id}, ${v.version_key}, ${v.type}, ${v.spec_version}, ${dates},
+          ${part.entries.is_latest}, ${part.entries.audience}, ${part.entries.author})
+          with ordinality as x(i, k, t, s, d, l, a, w, n)
         where sb.base is not null),
       m as (insert into version_marking_refs (version_row, marking_ref)
         select rb.base + x.i, x.r from rb cross join unnest(${part.refVersions}, ${part.refMarkings}) as x(i, r)
         where rb.base is not null),
-      v as (insert into stix_versions (row_id, id, version_key, type, spec_version, version, created_by_ref, markings,
-          revoked, raw_hash, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref, body)
-        overriding system value
-        select rb.base + x.n - 1, x.i, x.k, x.t, x.s, x.v, x.c, x.m, x.r, x.h, x.tl, x.e, x.o, x.g, x.sr, x.tr, x.b
-        from rb cross join unnest(${id}, ${versionKey}, ${type}, ${specVersion}, ${version}, ${createdBy},
-          ${markings}, ${revoked}, ${rawHash}, ${tlpRank}, ${effRank}, ${otherMarkings}, ${sharingGroup},
-          ${sourceRef}, ${targetRef}, ${body}) with ordinality as x(i, k, t, s, v, c, m, r, h, tl, e, o, g, sr, tr, b, n)
+      v as (insert into stix_versions (row_id, ${sql.raw(VERSION_COLUMNS.join(', '))}) overriding system value
+        select rb.base + x.n - 1, ${sql.raw(VERSION_COLUMNS.map((c) => `x.${c}`).join(', '))}
+        from rb cross join unnest(${sql.join(VERSION_COLUMNS.map((c) => v[c]))})
+          with ordinality as x(${sql.raw(VERSION_COLUMNS.join(', '))}, n)
         where rb.base is not null)
       select base from sb`.execute(trx);
     if (rows[0]?.base === null || rows[0]?.base === undefined) {
