@@ -130,17 +130,21 @@ function octetsOf(mode: BytesMode, v: string): string | undefined {
   return mode === BYTES_BASE64 ? base64ToBytes(v) : mode === BYTES_HEX ? hexToBytes(v) : latin1Bytes(v);
 }
 
+/** The name of the property a path ends at ('' when it ends at a list index). */
+function lastKeyName(path: ObjectPath): string {
+  const last = path.steps.at(-1);
+  return last?.kind === 'key' ? last.name : '';
+}
+
 /** A `*_bin` or `*_hex` property (not a hash value): compared as octets, whatever the constant (§9.6.3). */
 export function isBinaryPath(path: ObjectPath): boolean {
-  const last = path.steps.at(-1);
-  const name = last?.kind === 'key' ? last.name : '';
+  const name = lastKeyName(path);
   return name.endsWith('_bin') || name.endsWith('_hex');
 }
 
 function bytesModeOf(path: ObjectPath): BytesMode {
   const steps = path.steps;
-  const last = steps[steps.length - 1];
-  const name = last?.kind === 'key' ? last.name : '';
+  const name = lastKeyName(path);
   if (name.endsWith('_bin')) return BYTES_BASE64;
   if (name.endsWith('_hex') || underHashes(steps, steps.length - 1)) return BYTES_HEX;
   return BYTES_TEXT;

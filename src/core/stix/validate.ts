@@ -941,6 +941,10 @@ function isDomainName(v: string): boolean {
 // Inside a label also the joiners and the middle dot that RFC 5892's context rules allow (ශ්‍රී, col·legi).
 const DOMAIN_LABEL_RE = /^[\p{L}\p{N}_](?:(?:[\p{L}\p{M}\p{N}_\u00b7-]|\u200c|\u200d)*[\p{L}\p{M}\p{N}_])?$/u;
 
+/** Whether `o` has a property other than those `ignored` (the "at least one property besides …" rules). */
+const hasPropertyBesides = (o: Rec, ignored: readonly string[]): boolean =>
+  Object.keys(o).some((k) => !ignored.includes(k));
+
 /** §3.8: names reserved for future versions of STIX, on every object. */
 const RESERVED_PROPERTIES = ['action', 'severity', 'username', 'phone_number'] as const;
 
@@ -1112,13 +1116,18 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     notBefore(ctx, o, path, 'start', 'end');
   },
   process: (ctx, o, path) => {
-    for (const k of Object.keys(o)) if (k !== 'type' && k !== 'id' && k !== 'spec_version') return;
-    err(ctx, path, 'required', 'a process requires at least one property besides type, id and spec_version');
+    if (!hasPropertyBesides(o, ['type', 'id', 'spec_version']))
+      err(
+        ctx,
+        path,
+        'required',
+        'a process requires at least one property besides type, id and spec_version',
+      );
   },
   pebinary: (ctx, o, path) => {
     // §6.7.6: at least one property besides pe_type.
-    for (const k of Object.keys(o)) if (k !== 'pe_type') return;
-    err(ctx, path, 'required', 'a windows-pebinary-ext requires at least one property besides pe_type');
+    if (!hasPropertyBesides(o, ['pe_type']))
+      err(ctx, path, 'required', 'a windows-pebinary-ext requires at least one property besides pe_type');
   },
   'domain-name': (ctx, o, path) => {
     // A defanged value (`example[.]com`) is deliberately not a domain name: a warning then.
@@ -1144,10 +1153,8 @@ export const CHECKS: Readonly<Record<string, Check>> = {
     }
   },
   x509: (ctx, o, path) => {
-    for (const k of Object.keys(o)) {
-      if (k !== 'type' && k !== 'id' && k !== 'spec_version' && k !== 'defanged') return;
-    }
-    err(ctx, path, 'required', 'an x509-certificate requires at least one of its own properties');
+    if (!hasPropertyBesides(o, ['type', 'id', 'spec_version', 'defanged']))
+      err(ctx, path, 'required', 'an x509-certificate requires at least one of its own properties');
   },
   'at-least-one': (ctx, o, path) => {
     if (Object.keys(o).length === 0) err(ctx, path, 'required', 'must contain at least one property');
