@@ -253,11 +253,7 @@ export class ObjectRepository {
       };
       const fail = async (err: unknown): Promise<never> => {
         failure ??= asError(err);
-        if (open)
-          await sql
-            .raw('rollback')
-            .execute(conn)
-            .catch(() => undefined);
+        if (open) await rollback(conn);
         open = false;
         throw err;
       };
@@ -299,11 +295,7 @@ export class ObjectRepository {
       } finally {
         clearTimeout(idle);
         await chain;
-        if (open)
-          await sql
-            .raw('rollback')
-            .execute(conn)
-            .catch(() => undefined);
+        if (open) await rollback(conn);
       }
     });
   }
@@ -323,11 +315,7 @@ export class ObjectRepository {
       try {
         result = await fn(conn);
       } catch (err) {
-        // A broken connection cannot roll back; the server ends its transaction with the session anyway.
-        await sql
-          .raw('rollback')
-          .execute(conn)
-          .catch(() => undefined);
+        await rollback(conn);
         throw err;
       }
       await sql.raw('commit').execute(conn);
@@ -396,18 +384,12 @@ export class ObjectRepository {
     plan?: BatchPlan,
   ): Promise<WriteOutcome[]> {
     const fast = this.inserter.newRows;
+    const planned = plan?.batch === batch && plan.collectionId === collectionId ? plan : undefined;
     // A plan made before this transaction: stored at once, if its statement finds what the look-up below would
     // have to find for the plan to hold (nothing of the batch stored, the same default rank, no later date_added).
     // After a miss, the next batch looks up first (a batch of updates is likely followed by more).
-    if (
-      fast !== undefined &&
-      plan !== undefined &&
-      plan.batch === batch &&
-      plan.collectionId === collectionId &&
-      plan.newVersions.length > 0 &&
-      !this.guardMissed
-    ) {
-      const written = await this.writePlanned(trx, fast, plan, this.nextDateAdded(null), true);
+    if (fast !== undefined && planned !== undefined && planned.newVersions.length > 0 && !this.guardMissed) {
+      const written = await this.writePlanned(trx, fast, planned, this.nextDateAdded(null), true);
       if (written !== undefined) return written;
       this.guardMissed = true;
     }
@@ -424,11 +406,8 @@ export class ObjectRepository {
       knownRank = lookup.defaultRank ?? NO_COLLECTION_RANK;
       if (found.versions.length === 0) {
         const p =
-          plan !== undefined &&
-          plan.batch === batch &&
-          plan.collectionId === collectionId &&
-          plan.defaultRank === knownRank
-            ? plan
+          planned?.defaultRank === knownRank
+            ? planned
             : await this.planNew(collectionId, batch, policy, knownRank);
         if (p !== undefined) {
           this.guardMissed = false;
@@ -899,6 +878,13 @@ function filledOutcomes(
     return { status: 'added', dateAdded: datesAdded[k] ?? dateAdded, seq: seqs[k] ?? 0 };
   });
 }
+
+/** Ends a transaction that failed. A broken connection cannot roll back; the server ends it with the session. */
+const rollback = (conn: Kysely<Database>): Promise<unknown> =>
+  sql
+    .raw('rollback')
+    .execute(conn)
+    .catch(() => undefined);
 
 const asError = (err: unknown): Error => (err instanceof Error ? err : new Error(String(err)));
 

@@ -84,9 +84,10 @@ for (const target of testDatabases) {
     const opened: Storage[] = [];
     const micros = Date.UTC(2026, 0, 1) * 1000;
 
-    async function open(): Promise<Storage> {
+    /** A storage on `url` (a fresh database by default) with collection c1, its clock ticking 7 µs a read. */
+    async function open(url?: string, clock?: () => number): Promise<Storage> {
       let now = micros;
-      const s = await openStorage(await target.fresh(), { clock: () => (now += 7) });
+      const s = await openStorage(url ?? (await target.fresh()), { clock: clock ?? (() => (now += 7)) });
       opened.push(s);
       await s.collections.ensure({
         id: 'c1',
@@ -152,16 +153,7 @@ for (const target of testDatabases) {
       "stores what the general path stores (SQLite's, as the reference)",
       async () => {
         const reference = testDatabases.find((d) => d.name === 'sqlite')!;
-        let now = micros;
-        const sqlite = await openStorage(await reference.fresh(), { clock: () => (now += 7) });
-        opened.push(sqlite);
-        await sqlite.collections.ensure({
-          id: 'c1',
-          title: 'One',
-          description: null,
-          alias: null,
-          createdAt: '2026-01-01T00:00:00Z',
-        });
+        const sqlite = await open(await reference.fresh());
         const pg = await open();
         for (const s of [pg, sqlite]) await s.sharing.setCollectionDefault('c1', 'clear');
         const batch = mixedBatch();
@@ -213,17 +205,8 @@ for (const target of testDatabases) {
       'is not used when another process stored a later date_added meanwhile (dates never go backwards)',
       async () => {
         const url = await target.fresh();
-        const ahead = await openStorage(url, { clock: () => Date.UTC(2030, 0, 1) * 1000 });
-        opened.push(ahead);
-        await ahead.collections.ensure({
-          id: 'c1',
-          title: 'One',
-          description: null,
-          alias: null,
-          createdAt: '2026-01-01T00:00:00Z',
-        });
-        const behind = await openStorage(url, { clock: () => Date.UTC(2026, 0, 1) * 1000 });
-        opened.push(behind);
+        const ahead = await open(url, () => Date.UTC(2030, 0, 1) * 1000);
+        const behind = await open(url, () => Date.UTC(2026, 0, 1) * 1000);
         const t = '2021-03-02T00:00:00.000Z';
         // `behind` has written before, so it believes it knows the newest date.
         await behind.objects.writeBatch('c1', [version('indicator', 30, t)], policy);
