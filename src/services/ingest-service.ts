@@ -120,14 +120,15 @@ export class IngestService {
     options: ImportOptions,
     write: BatchWrite,
   ): Promise<ImportReport> {
-    // PostgreSQL: one batch is written while the next is prepared (the server stores a batch while this process
-    // parses the next one). SQLite's writes run on this thread, synchronously: nothing to overlap, so each write
-    // is awaited before the next frame is prepared.
-    const overlap = this.storage.kind === 'postgres';
+    // One batch is written while the next is prepared. PostgreSQL: the server stores a batch while this process
+    // parses the next one, and plans its rows. SQLite's inserts run on this thread, synchronously, but a write may
+    // first wait for a background checkpoint (so that the WAL is rewound, `BackgroundCheckpointer.headroom`): the
+    // next frame is parsed meanwhile.
+    const planned = this.storage.kind === 'postgres';
     const pipelineOptions = {
       batchSize: options.batchSize ?? DEFAULT_BATCH,
       limits: options.limits,
-      yieldToWrites: overlap && options.parallel !== true,
+      yieldToWrites: planned && options.parallel !== true,
     };
     const frames: AsyncIterable<Frame> = options.parallel
       ? prepareFramesInWorker(source, pipelineOptions)
@@ -150,8 +151,7 @@ export class IngestService {
       else problemsOmitted++;
     };
 
-    // With `overlap`, at most one write is in flight and one frame waits for it, which bounds memory; writes stay
-    // in order.
+    // At most one write is in flight and one frame waits for it, which bounds memory; writes stay in order.
     let writing: Promise<void> | undefined;
     // The write in flight, observed when awaited (next frame, or below): never an unhandled rejection meanwhile.
     const track = (p: Promise<void>): void => {
@@ -201,12 +201,11 @@ export class IngestService {
           groupId === undefined ? frame.versions : frame.versions.map((v) => inSharingGroup(v, groupId));
         // This frame was prepared, and its rows are planned, while the previous one is written: once that is
         // done, write this one.
-        const plan = overlap
+        const plan = planned
           ? await this.storage.objects.planBatch(options.collectionId, versions, this.policy)
           : undefined;
         if (writing !== undefined) await writing;
         track(store(frame, versions, plan, progress));
-        if (!overlap) await writing;
       }
     } finally {
       // A failed read of the input still lets the write in flight finish (or fail) before this returns.

@@ -8,6 +8,14 @@
  *
  * The writer calls `wrote(bytes)` after each commit; a checkpoint is asked for once about `thresholdBytes` have
  * been written since the last one, never more than one at a time.
+ *
+ * Rewinding: SQLite starts the WAL over from its beginning only when a write transaction begins while every frame
+ * in it has been copied. Under a bulk import's steady stream of batches that moment never comes by itself (the next
+ * batch begins while the last checkpoint is still copying), so the WAL file grows to the size of the whole import
+ * (about 99 MiB for ATT&CK), and every frame is appended to new file space, and the file is deleted at close: on
+ * this machine's ext4 about 60 ms for that one unlink, freeing the blocks. So during a bulk import, once about
+ * `rewindBytes` have been committed since the WAL was last rewound, `headroom` makes the next write wait for a
+ * checkpoint that began after the last commit; the import parses its next batch meanwhile.
  */
 import { statSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -62,6 +70,12 @@ const BULK_THRESHOLD = 3 * 1024 * 1024;
  * (`journal_size_limit`), so a larger file means it has not been rewound since.
  */
 const PRESSURE_BYTES = 96 * 1024 * 1024;
+/**
+ * During a bulk import: committed bytes (as counted by `wrote`) after which the WAL is rewound. Measured on an ATT&CK
+ * import (docs/benchmarks.md, tenth session): 4, 8 and 16 MiB within the noise of each other, all 40–70 ms faster
+ * than never; 8 MiB keeps the file near 17 MiB.
+ */
+const REWIND_BYTES = 8 * 1024 * 1024;
 
 export class BackgroundCheckpointer {
   private worker: Worker | undefined;
@@ -80,12 +94,24 @@ export class BackgroundCheckpointer {
   /** Waiters for the running checkpoint to finish. */
   private finished: (() => void)[] = [];
   private catchingUp: Promise<void> | undefined;
+  private rewinding: Promise<void> | undefined;
+  /** Commits so far (`wrote` calls). */
+  private commits = 0;
+  /** `commits` when the running (or last) checkpoint was asked for. */
+  private requestedAt = -1;
+  /** `requestedAt` of the last checkpoint that copied every frame, -1 if the last one did not. */
+  private completeAt = -1;
+  /** Bytes committed since the WAL was last rewound (or since a rewind was last tried). */
+  private sinceRewind = 0;
+  /** The worker is gone (an error or an unexpected exit): no more checkpoints are asked for. */
+  private broken = false;
 
   constructor(
     private readonly file: string,
     private readonly thresholdBytes = DEFAULT_THRESHOLD,
     private readonly bulkThresholdBytes = BULK_THRESHOLD,
     private readonly pressureBytes = PRESSURE_BYTES,
+    private readonly rewindBytes = REWIND_BYTES,
   ) {
     this.pressureAt = pressureBytes;
   }
@@ -113,6 +139,8 @@ export class BackgroundCheckpointer {
   /** After a commit that wrote about `bytes` (bodies and index keys). */
   wrote(bytes: number): void {
     if (this.closed) return;
+    this.commits++;
+    this.sinceRewind += bytes;
     this.sinceLast += bytes;
     if (this.sinceLast < (this.bulkDepth > 0 ? this.bulkThresholdBytes : this.thresholdBytes)) return;
     this.sinceLast = 0;
@@ -127,10 +155,18 @@ export class BackgroundCheckpointer {
    * Before a write transaction: if the WAL has outgrown `pressureBytes`, waits (without blocking the event loop) for
    * the checkpoint under way and one more. With no write in between, that one copies the whole WAL, so the next
    * transaction rewinds it. Writes cannot outpace the disk for long anyway; this makes them wait here, now and then
-   * under heavy load, instead of inside a commit.
+   * under heavy load, instead of inside a commit. During a bulk import, it also waits every `rewindBytes` for a
+   * checkpoint that began after the last commit (see the top of this file).
    */
   headroom(): Promise<void> {
-    if (this.closed || this.walBytes() <= this.pressureAt) return Promise.resolve();
+    if (this.closed) return Promise.resolve();
+    // A checkpoint asked for after the last commit copied the whole WAL: the write about to begin rewinds it.
+    if (this.completeAt === this.commits) this.sinceRewind = 0;
+    else if (this.bulkDepth > 0 && this.sinceRewind > this.rewindBytes) {
+      this.rewinding ??= this.rewind().finally(() => (this.rewinding = undefined));
+      return this.rewinding;
+    }
+    if (this.walBytes() <= this.pressureAt) return Promise.resolve();
     this.catchingUp ??= this.catchUp().finally(() => (this.catchingUp = undefined));
     return this.catchingUp;
   }
@@ -149,10 +185,24 @@ export class BackgroundCheckpointer {
     this.sinceLast = 0;
     this.again = false;
     this.request();
-    await this.checkpointFinished();
+    if (this.running) await this.checkpointFinished();
     // Copied whole: the next write rewinds the WAL. If a long read kept part of it from being copied, the file
     // stays large: wait again only once it has grown by half as much more, not before every batch.
     if (!this.lastComplete) this.pressureAt = this.walBytes() + this.pressureBytes / 2;
+  }
+
+  /**
+   * Waits for a checkpoint asked for after the last commit (asking for one if none is running): it copies every frame
+   * unless a reader still uses some, and then the next write rewinds the WAL. While one asked for before the last
+   * commit still runs, nothing is waited for (it cannot copy that commit's frames): the next write tries again. One
+   * wait per `rewindBytes`: a reader that keeps the checkpoint from copying everything costs one wait, not one per
+   * batch.
+   */
+  private async rewind(): Promise<void> {
+    if (this.running && this.requestedAt < this.commits) return;
+    this.sinceRewind = 0;
+    if (!this.running) this.request();
+    if (this.running) await this.checkpointFinished();
   }
 
   /** The running checkpoint's end. The worker keeps the process alive meanwhile: something awaits it. */
@@ -167,7 +217,9 @@ export class BackgroundCheckpointer {
   }
 
   private request(): void {
+    if (this.broken) return;
     this.running = true;
+    this.requestedAt = this.commits;
     this.started().postMessage('checkpoint');
   }
 
@@ -182,6 +234,7 @@ export class BackgroundCheckpointer {
       else {
         this.done++;
         this.lastComplete = r.log >= 0 && r.log === r.checkpointed;
+        this.completeAt = this.lastComplete ? this.requestedAt : -1;
         if (this.lastComplete) this.pressureAt = this.pressureBytes;
       }
       this.running = false;
@@ -193,12 +246,14 @@ export class BackgroundCheckpointer {
     });
     worker.on('error', (err) => {
       this.lastError = err.message;
+      this.broken = true;
       this.running = false;
       this.lastComplete = false;
       this.wakeWaiters();
     });
     // Closed or gone: nobody waits for a checkpoint that will not come.
     worker.on('exit', () => {
+      this.broken = true;
       this.running = false;
       this.wakeWaiters();
     });

@@ -94,6 +94,72 @@ describe('background WAL checkpoints (SQLite)', () => {
     db.close();
   });
 
+  /** A WAL database with a table, written to in batches of about 250 KB, with `wrote` told after each commit. */
+  const walWriter = (checkpointer: (file: string) => BackgroundCheckpointer) => {
+    const file = join(mkdtempSync(join(tmpdir(), 'entente-ckpt-')), 'c.db');
+    const db = new Sqlite(file);
+    db.pragma('journal_mode = WAL');
+    db.pragma('wal_autocheckpoint = 0'); // only the background checkpoints run
+    db.exec('create table t (n integer primary key, body text)');
+    const c = checkpointer(file);
+    const insert = db.prepare('insert into t values (?, ?)');
+    let rows = 0;
+    const batch = async (): Promise<void> => {
+      await c.headroom();
+      db.transaction(() => {
+        for (let k = 0; k < 50; k++) insert.run(rows++, 'x'.repeat(5_000));
+      })();
+      c.wrote(250_000);
+    };
+    const wal = () => statSync(`${file}-wal`).size;
+    const count = () => (db.prepare('select count(*) as n from t').get() as { n: number }).n;
+    return { db, file, checkpointer: c, batch, wal, count };
+  };
+
+  it('during a bulk import, rewinds the WAL every rewindBytes, so the file stays small', async () => {
+    // No checkpoint asked for by the thresholds, none by the pressure size: only the rewinds.
+    const rewinding = walWriter((f) => new BackgroundCheckpointer(f, 1e12, 1e12, 1e12, 1_000_000));
+    const growing = walWriter((f) => new BackgroundCheckpointer(f, 1e12, 1e12, 1e12, 1e12));
+    for (const w of [rewinding, growing])
+      await w.checkpointer.bulk(async () => {
+        for (let i = 0; i < 40; i++) await w.batch();
+      });
+    // 40 batches of ~260 KB: a WAL never rewound holds them all; one rewound after every ~1 MB holds a few.
+    expect(growing.wal()).toBeGreaterThan(9_000_000);
+    expect(rewinding.wal()).toBeLessThan(2_500_000);
+    expect(growing.checkpointer.completed).toBe(0);
+    // One checkpoint each time more than 1 MB was told since the last one (every 5th batch), none at the end.
+    expect(rewinding.checkpointer.completed).toBe(7);
+    expect(rewinding.checkpointer.error).toBeUndefined();
+    for (const w of [rewinding, growing]) {
+      expect(w.count()).toBe(2_000);
+      await w.checkpointer.close();
+      w.db.close();
+    }
+  });
+
+  it('does not rewind outside a bulk import, and a reader that holds the WAL costs one wait per rewindBytes', async () => {
+    const w = walWriter((f) => new BackgroundCheckpointer(f, 1e12, 1e12, 1e12, 1_000_000));
+    for (let i = 0; i < 12; i++) await w.batch();
+    expect(w.checkpointer.completed).toBe(0); // not a bulk import: no waits
+    // A reader in the middle of a read transaction keeps the frames after its snapshot from being copied.
+    const reader = new Sqlite(w.file);
+    reader.exec('begin');
+    reader.prepare('select count(*) from t').get();
+    await w.checkpointer.bulk(async () => {
+      for (let i = 0; i < 20; i++) await w.batch();
+    });
+    // Every ~4 batches one try, which cannot rewind: ~5 checkpoints for 20 batches, not one per batch.
+    expect(w.checkpointer.completed).toBeGreaterThanOrEqual(4);
+    expect(w.checkpointer.completed).toBeLessThanOrEqual(6);
+    expect(w.wal()).toBeGreaterThan(7_000_000);
+    reader.exec('commit');
+    reader.close();
+    expect(w.count()).toBe(1_600);
+    await w.checkpointer.close();
+    w.db.close();
+  });
+
   it('asks for nothing below the threshold and closes cleanly without ever starting', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'entente-ckpt-')), 'c.db');
     const checkpointer = new BackgroundCheckpointer(file, 1_000_000);
