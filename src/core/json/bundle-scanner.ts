@@ -116,6 +116,17 @@ function apparentId(head: Uint8Array | undefined): string | undefined {
 /** How far past `maxObjectBytes` an over-large element is skipped to find the next one (×; 1 GiB by default). */
 const SKIP_FACTOR = 64;
 
+/** What a byte between strings means to the scanner: nothing (0), a string's start, an opening or a closing bracket. */
+const STRING_START = 1;
+const OPENS = 2;
+const CLOSES = 3;
+const BETWEEN = new Uint8Array(256);
+BETWEEN[QUOTE] = STRING_START;
+BETWEEN[OPEN_BRACE] = OPENS;
+BETWEEN[OPEN_BRACKET] = OPENS;
+BETWEEN[CLOSE_BRACE] = CLOSES;
+BETWEEN[CLOSE_BRACKET] = CLOSES;
+
 const isWs = (c: number): boolean => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
 
 export class BundleScanner {
@@ -240,16 +251,15 @@ export class BundleScanner {
         let deepest = this.maxDepthSeen;
         let closed = false;
         for (; i < n; i++) {
-          const b = chunk[i]!;
-          if (b === QUOTE) break;
-          if (b === OPEN_BRACE || b === OPEN_BRACKET) {
+          const kind = BETWEEN[chunk[i]!]!;
+          if (kind === 0) continue;
+          if (kind === STRING_START) break;
+          if (kind === OPENS) {
             if (++depth > deepest) deepest = depth;
-          } else if (b === CLOSE_BRACE || b === CLOSE_BRACKET) {
-            if (--depth === 0) {
-              i++;
-              closed = true;
-              break;
-            }
+          } else if (--depth === 0) {
+            i++;
+            closed = true;
+            break;
           }
         }
         this.depth = depth;
