@@ -155,7 +155,6 @@ export async function fillIndicators(
         createdByRef: null,
         markings: null,
         revoked: false,
-        rawHash: createHash('sha256').update(text).digest('base64'),
         body: text,
       });
     }

@@ -56,7 +56,6 @@ function indicator(n: number, salt: string, marking: string, author: string): Ne
     createdByRef: author,
     markings: [marking],
     revoked: false,
-    rawHash: createHash('sha256').update(body).digest('base64'),
     body,
   };
 }

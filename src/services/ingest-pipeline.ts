@@ -3,7 +3,6 @@
  * versions plus the problems and counts seen on the way). It runs in-process, or in a worker thread so that on a
  * multi-core machine parsing and validation overlap with the database writes of the previous batch.
  */
-import { hash } from 'node:crypto';
 import { Worker } from 'node:worker_threads';
 import { accessOf } from '../core/access/facts.js';
 import type { Problem } from '../core/errors.js';
@@ -329,9 +328,7 @@ export function prepareVersion(
       markings: obj.object_marking_refs ?? null,
       revoked: obj.revoked === true,
       // The bytes are the stored text's UTF-8 (strictly decoded; an element starts with '{', so no BOM was dropped):
-      // they are hashed and stored as they are, sparing an encoding of the text. (One-shot `hash`: a `Hash`
-      // object per object cost more than the digest itself.)
-      rawHash: bytes[0] === 0xef ? hash('sha256', text, 'base64') : hash('sha256', bytes, 'base64'),
+      // they are stored as they are, sparing an encoding of the text.
       body: bytes[0] === 0xef ? text : bytes,
       access: accessOf(obj),
       sharingGroupId: undefined,
@@ -650,7 +647,6 @@ function versionWith(
     createdByRef: v.createdByRef,
     markings: v.markings,
     revoked: v.revoked,
-    rawHash: v.rawHash,
     body,
     access: v.access,
     sharingGroupId,

@@ -17,7 +17,6 @@ export interface VersionRow {
   readonly created_by_ref: string | null;
   readonly markings: string | null;
   readonly revoked: number;
-  readonly raw_hash: string;
   /** The JSON text, or its UTF-8 bytes (stored as text all the same). */
   readonly body: string | Uint8Array;
   readonly tlp_rank: number | null;
@@ -52,7 +51,7 @@ export interface MarkingRefRow {
 
 /** What is stored for some object ids: their versions (anywhere), and their entries in one collection. */
 export interface StoredLookup {
-  readonly versions: { id: string; version_key: string; raw_hash: string; row_id: number }[];
+  readonly versions: { id: string; version_key: string; row_id: number }[];
   readonly entries: { object_id: string; version_key: string; is_latest: number; seq: number }[];
 }
 
@@ -60,7 +59,6 @@ export interface StoredLookup {
 export interface StoredRow {
   readonly id: string;
   readonly version_key: string;
-  readonly raw_hash: string;
   readonly row_id: number | bigint;
   readonly is_latest: number | bigint | null;
   readonly seq: number | bigint | null;
@@ -72,7 +70,7 @@ export function addStoredRow(
   entries: StoredLookup['entries'],
   r: StoredRow,
 ): void {
-  versions.push({ id: r.id, version_key: r.version_key, raw_hash: r.raw_hash, row_id: Number(r.row_id) });
+  versions.push({ id: r.id, version_key: r.version_key, row_id: Number(r.row_id) });
   if (r.seq !== null)
     entries.push({
       object_id: r.id,
@@ -165,7 +163,7 @@ export const queryBuilderInserter: BulkInserter = {
         .leftJoin('collection_entries as e', (j) =>
           j.onRef('e.version_row', '=', 'v.row_id').on('e.collection_id', '=', collectionId),
         )
-        .select(['v.id', 'v.version_key', 'v.raw_hash', 'v.row_id', 'e.is_latest', 'e.seq'])
+        .select(['v.id', 'v.version_key', 'v.row_id', 'e.is_latest', 'e.seq'])
         .where('v.id', 'in', part)
         .execute())
         addStoredRow(versions, entries, r);

@@ -156,11 +156,11 @@ async function insertVersions(trx: Kysely<Database>, rows: readonly VersionRow[]
       version_key: string;
       row_id: number | string;
     }>`insert into stix_versions (id, version_key, type, spec_version, version, created_by_ref, markings,
-        revoked, raw_hash, body, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref)
+        revoked, body, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref)
       select * from unnest(${texts(part, (r) => r.id)}, ${texts(part, (r) => r.version_key)},
         ${texts(part, (r) => r.type)}, ${texts(part, (r) => r.spec_version)}, ${texts(part, (r) => r.version)},
         ${texts(part, (r) => r.created_by_ref)}, ${texts(part, (r) => r.markings)}, ${ints(part, (r) => r.revoked)},
-        ${texts(part, (r) => r.raw_hash)}, ${texts(part, (r) => r.body)}, ${ints(part, (r) => r.tlp_rank)},
+        ${texts(part, (r) => r.body)}, ${ints(part, (r) => r.tlp_rank)},
         ${ints(part, (r) => r.eff_rank)}, ${ints(part, (r) => r.other_markings)},
         ${texts(part, (r) => r.sharing_group_id)}, ${texts(part, (r) => r.source_ref)},
         ${texts(part, (r) => r.target_ref)})
@@ -239,7 +239,6 @@ const VERSION_COLUMNS = [
   'created_by_ref',
   'markings',
   'revoked',
-  'raw_hash',
   'tlp_rank',
   'eff_rank',
   'other_markings',
@@ -406,23 +405,22 @@ async function lookupPostgres(
     kind: number;
     id: string | null;
     version_key: string | null;
-    raw_hash: string | null;
     is_latest: number | null;
     seq: number | string | null;
     row_id: number | string | null;
   }>`with q(id) as materialized (select * from unnest(${sql`${binaryTextArray(ids)}::text[]`})),
-    v as materialized (select s.id, s.version_key, s.raw_hash, s.row_id
-      from q cross join lateral (select id, version_key, raw_hash, row_id from stix_versions s
+    v as materialized (select s.id, s.version_key, s.row_id
+      from q cross join lateral (select id, version_key, row_id from stix_versions s
         where s.id = q.id offset 0) s)
     select 0 as kind, (select date_added from collection_entries order by seq desc limit 1) as id,
-      null::text as version_key, null::text as raw_hash,
+      null::text as version_key,
       (select default_rank from collections where id = ${collectionId}) as is_latest, null::bigint as seq,
       null::bigint as row_id
     union all
-    select 1, v.id, v.version_key, v.raw_hash, null, null, v.row_id
+    select 1, v.id, v.version_key, null, null, v.row_id
       from v
     union all
-    select 2, v.id, v.version_key, null, e.is_latest, e.seq, v.row_id
+    select 2, v.id, v.version_key, e.is_latest, e.seq, v.row_id
       from v cross join lateral (select is_latest, seq from collection_entries e
         where e.version_row = v.row_id and e.collection_id = ${collectionId} offset 0) e`.execute(trx);
   const versions: StoredLookup['versions'] = [];
@@ -444,7 +442,6 @@ async function lookupPostgres(
       versions.push({
         id: r.id!,
         version_key: r.version_key!,
-        raw_hash: r.raw_hash!,
         row_id: Number(r.row_id),
       });
   return { versions, entries, lastDateAdded, defaultRank };

@@ -38,8 +38,8 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
     (statements ??= {
       version: sqlite.prepare(
         `insert into stix_versions (id, version_key, type, spec_version, version, created_by_ref, markings, revoked,
-           raw_hash, body, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, cast(? as text), ?, ?, ?, ?, ?, ?)`,
+           body, tlp_rank, eff_rank, other_markings, sharing_group_id, source_ref, target_ref)
+         values (?, ?, ?, ?, ?, ?, ?, ?, cast(? as text), ?, ?, ?, ?, ?, ?)`,
       ),
       entry: sqlite.prepare(
         `insert into collection_entries (collection_id, version_row, object_id, version_key, type, spec_version,
@@ -52,7 +52,7 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
       // The batch's ids as one JSON array parameter: one prepared statement whatever the batch size. Each id is
       // looked up once: every stored version of it, with its entry in the collection if it has one.
       stored: sqlite.prepare(
-        `select v.id, v.version_key, v.raw_hash, v.row_id, e.is_latest, e.seq
+        `select v.id, v.version_key, v.row_id, e.is_latest, e.seq
          from stix_versions v left join collection_entries e on e.version_row = v.row_id and e.collection_id = ?
          where v.id in (select value from json_each(?))`,
       ),
@@ -81,7 +81,6 @@ export function sqliteInserter(sqlite: Sqlite.Database, writes?: WriteSignal): B
             r.created_by_ref,
             r.markings,
             r.revoked,
-            r.raw_hash,
             typeof r.body === 'string' ? r.body : asBuffer(r.body),
             r.tlp_rank,
             r.eff_rank,

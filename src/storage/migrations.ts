@@ -1,5 +1,6 @@
 /** Schema migrations, in code, run on start. Each one works on SQLite and PostgreSQL alike. */
 import { type Kysely, type Migration, type MigrationProvider } from 'kysely';
+import { bodyCompareMigration } from './body-compare-migration.js';
 import { deletionsMigration } from './deletions-migration.js';
 import { leanIndexesMigration } from './lean-indexes-migration.js';
 import { postgresBulkMigration } from './postgres-migration.js';
@@ -157,5 +158,6 @@ export const migrationsFor = (dialect: DatabaseKind): MigrationProvider => ({
       '009_version_rows': versionRowsMigration(dialect),
       '010_status_outcomes': statusOutcomesMigration(dialect),
       '011_collection_deletions': deletionsMigration,
+      '012_compare_bodies': bodyCompareMigration,
     }),
 });

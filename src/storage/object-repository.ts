@@ -48,7 +48,6 @@ export interface NewVersion {
   readonly createdByRef: string | null;
   readonly markings: readonly string[] | null;
   readonly revoked: boolean;
-  readonly rawHash: string;
   /**
    * Exact JSON text, or its UTF-8 bytes (what the ingest pipeline hands over: the bytes as they arrived, which the
    * database stores as text without a JavaScript string ever being made of them). `bodyText` reads either.
@@ -420,9 +419,10 @@ export class ObjectRepository {
     }
     const state = emptyState();
     for (const r of found.versions) {
-      state.stored.set(key(r.id, r.version_key), { rawHash: r.raw_hash, rowId: r.row_id });
+      state.stored.set(key(r.id, r.version_key), { rowId: r.row_id });
       push(state.versionKeysById, r.id, r.version_key);
     }
+    await loadRepeatedBodies(trx, batch, state);
     for (const e of found.entries) {
       state.inCollection.add(key(e.object_id, e.version_key));
       if (e.is_latest === 1)
@@ -543,10 +543,13 @@ export class ObjectRepository {
       const inBatch = bodiesInBatch.get(k);
       if (known !== undefined || inBatch !== undefined) {
         let same: boolean;
+        // The same bytes, or (written differently) the same JSON.
         if (inBatch !== undefined)
-          same = inBatch.rawHash === v.rawHash || policy.sameContent(bodyText(inBatch), bodyText(v));
-        else if (known!.rawHash === v.rawHash) same = true;
-        else same = policy.sameContent(await bodyOf(v.id, v.versionKey), bodyText(v));
+          same = sameBytes(inBatch.body, v.body) || policy.sameContent(bodyText(inBatch), bodyText(v));
+        else {
+          const stored = known!.body ?? (await bodyOf(v.id, v.versionKey));
+          same = sameBytes(stored, v.body) || policy.sameContent(stored, bodyText(v));
+        }
         if (!same) {
           outcomes.push({
             status: 'conflict',
@@ -817,7 +820,8 @@ export class ObjectRepository {
 
 /** What is stored for a batch's ids: versions anywhere (key id\0versionKey), entries in the collection. */
 interface StoredState {
-  readonly stored: Map<string, { rawHash: string; rowId: number }>;
+  /** Stored versions by key, with the body of each one the batch brings again (`loadRepeatedBodies`). */
+  readonly stored: Map<string, { rowId: number; body?: string }>;
   readonly versionKeysById: Map<string, string[]>;
   readonly inCollection: Set<string>;
   readonly latestInCollection: Map<string, { versionKey: string; seq: number }>;
@@ -829,6 +833,39 @@ const emptyState = (): StoredState => ({
   inCollection: new Set(),
   latestInCollection: new Map(),
 });
+
+/**
+ * Reads into `state` the bodies of the stored versions that `batch` brings again (same id and version): whether each
+ * is a duplicate or a conflict is decided by comparing the bodies. A batch of new objects reads nothing; re-importing
+ * a bundle reads its stored bodies once, where a digest of every incoming object would cost every import (SHA-256
+ * of each object was 4 % of an ATT&CK import; docs/benchmarks.md, tenth session).
+ */
+async function loadRepeatedBodies(
+  trx: Kysely<Database>,
+  batch: readonly NewVersion[],
+  state: StoredState,
+): Promise<void> {
+  const repeated = new Map<number, { rowId: number; body?: string }>();
+  for (const v of batch) {
+    const s = state.stored.get(key(v.id, v.versionKey));
+    if (s !== undefined) repeated.set(s.rowId, s);
+  }
+  for (const part of chunks([...repeated.keys()], IN_CHUNK))
+    for (const r of await trx
+      .selectFrom('stix_versions')
+      .select(['row_id', 'body'])
+      .where('row_id', 'in', part)
+      .execute())
+      repeated.get(Number(r.row_id))!.body = r.body;
+}
+
+/** Whether two bodies (text, or UTF-8 bytes) are the same bytes. */
+function sameBytes(a: string | Uint8Array, b: string | Uint8Array): boolean {
+  if (typeof a === 'string' && typeof b === 'string') return a === b;
+  const x = typeof a === 'string' ? Buffer.from(a, 'utf8') : a;
+  const y = typeof b === 'string' ? Buffer.from(b, 'utf8') : b;
+  return x.length === y.length && Buffer.compare(x, y) === 0;
+}
 
 interface Decisions {
   readonly outcomes: WriteOutcome[];
@@ -853,7 +890,6 @@ function versionRow(v: NewVersion, c: ReturnType<typeof accessColumns>): Version
     created_by_ref: v.createdByRef,
     markings: v.markings === null ? null : JSON.stringify([...v.markings].sort()),
     revoked: v.revoked ? 1 : 0,
-    raw_hash: v.rawHash,
     body: v.body,
     tlp_rank: c.tlp_rank,
     eff_rank: c.eff_rank,

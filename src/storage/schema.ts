@@ -30,7 +30,6 @@ export interface StixVersionTable {
   markings: string | null;
   revoked: number;
   /** SHA-256 (base64) of the exact stored text: equal hashes mean identical bytes. */
-  raw_hash: string;
   /** The exact JSON text as received. */
   body: string;
   /** Access facts (docs/sharing.md), filled at write time: the strictest TLP marking's rank, or null if none. */

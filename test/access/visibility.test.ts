@@ -85,7 +85,6 @@ function version(obj: Record<string, unknown>): NewVersion {
     createdByRef: (obj.created_by_ref as string | undefined) ?? null,
     markings: (obj.object_marking_refs as string[] | undefined) ?? null,
     revoked: false,
-    rawHash: createHash('sha256').update(body).digest('base64'),
     body,
   };
 }

@@ -32,7 +32,6 @@ function version(n: number): NewVersion {
     createdByRef: null,
     markings: null,
     revoked: false,
-    rawHash: createHash('sha256').update(body).digest('base64'),
     body,
   };
 }

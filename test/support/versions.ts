@@ -2,7 +2,6 @@
  * `NewVersion`s for storage-level tests, made from a STIX object the way the ingest pipeline hands them over: the
  * body is the object's JSON text, the version key its `modified` (else `created`) as written, '' for none.
  */
-import { createHash } from 'node:crypto';
 import type { NewVersion } from '../../src/storage/index.js';
 
 export interface TestObject {
@@ -28,7 +27,6 @@ export function newVersionOf(obj: TestObject): NewVersion {
     createdByRef: obj.created_by_ref ?? null,
     markings: obj.object_marking_refs ?? null,
     revoked: obj.revoked === true,
-    rawHash: createHash('sha256').update(body).digest('base64'),
     body,
   };
 }

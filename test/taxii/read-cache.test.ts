@@ -3,7 +3,6 @@
  * database is unchanged, whoever changed it (this process, or another connection such as a CLI import next to a
  * running server), and the SQLite statement cache keeps working across schema-independent reuse.
  */
-import { createHash } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   openStorage,
@@ -39,7 +38,6 @@ function indicator(n: number, extra: Record<string, unknown> = {}): NewVersion {
     createdByRef: null,
     markings: null,
     revoked: false,
-    rawHash: createHash('sha256').update(body).digest('base64'),
     body,
   };
 }
