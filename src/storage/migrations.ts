@@ -8,6 +8,7 @@ import { audienceMigration, sharingIndexesMigration, sharingMigration } from './
 import { statusHeartbeatMigration } from './status-heartbeat-migration.js';
 import { statusOutcomesMigration } from './status-outcomes-migration.js';
 import { versionRowsMigration } from './version-rows-migration.js';
+import { versionsTypeMigration } from './versions-type-migration.js';
 
 export type DatabaseKind = 'sqlite' | 'postgres';
 
@@ -159,5 +160,6 @@ export const migrationsFor = (dialect: DatabaseKind): MigrationProvider => ({
       '010_status_outcomes': statusOutcomesMigration(dialect),
       '011_collection_deletions': deletionsMigration,
       '012_compare_bodies': bodyCompareMigration,
+      '013_versions_by_id_prefix': versionsTypeMigration,
     }),
 });

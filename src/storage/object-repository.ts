@@ -765,7 +765,17 @@ export class ObjectRepository {
         ),
       );
     }
-    if (q.types && q.types.length > 0) query = query.where('v.type', 'in', [...q.types]);
+    if (q.types && q.types.length > 0) {
+      const types = [...q.types];
+      query = query.where('v.type', 'in', types);
+      // A type is the prefix of its objects' ids (`type--UUID`, checked at ingest), so on SQLite (byte order) each
+      // type is one range of the (id, version_key) key, read in the pages' order. PostgreSQL compares text in the
+      // database's collation, where '-' and '.' may not sort as bytes: there, the type alone filters.
+      if (this.kind !== 'postgres')
+        query = query.where((eb) =>
+          eb.or(types.map((t) => eb.and([eb('v.id', '>=', `${t}--`), eb('v.id', '<', `${t}-.`)]))),
+        );
+    }
     if (q.ids && q.ids.length > 0) query = query.where('v.id', 'in', [...q.ids]);
     if (q.after) {
       const after = q.after;
@@ -805,15 +815,22 @@ export class ObjectRepository {
       const rows = await query.groupBy('e.type').orderBy('e.type').execute();
       return rows.map((r) => ({ type: r.type, objects: Number(r.objects), versions: Number(r.versions) }));
     }
+    // A version's type is the prefix of its id (`type--UUID`, checked at ingest): counted from the (id, version_key)
+    // key alone, no table row is read; a caller's visibility needs the rows anyway.
+    const type = visible
+      ? sql<string>`v.type`
+      : this.kind === 'postgres'
+        ? sql<string>`split_part(v.id, '--', 1)`
+        : sql<string>`substr(v.id, 1, instr(v.id, '--') - 1)`;
     let query = this.db
       .selectFrom('stix_versions as v')
       .select(({ fn }) => [
-        'v.type',
+        type.as('type'),
         fn.countAll<number | string>().as('versions'),
         fn.count<number | string>('v.id').distinct().as('objects'),
       ]);
     if (visible) query = query.where(visible);
-    const rows = await query.groupBy('v.type').orderBy('v.type').execute();
+    const rows = await query.groupBy(type).orderBy(type).execute();
     return rows.map((r) => ({ type: r.type, objects: Number(r.objects), versions: Number(r.versions) }));
   }
 }

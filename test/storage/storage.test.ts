@@ -333,6 +333,43 @@ for (const target of testDatabases) {
       expect((await s.objects.countByType()).map((c) => c.objects)).toEqual([250, 250]);
     });
 
+    it('filters and counts versions across collections by type, types that prefix one another apart', async () => {
+      const s = await open();
+      const id = (type: string, n: number) =>
+        `${type}--00000000-0000-4000-8000-${String(n).padStart(12, '0')}`;
+      const batch: NewVersion[] = [];
+      for (let n = 0; n < 5; n++)
+        for (const type of ['x-foo', 'x-foo-bar', 'x-fo', 'x-foo0'])
+          batch.push(version(id(type, n), '2021-01-01T00:00:00.000Z'));
+      batch.push(version(id('x-foo', 0), '2021-06-01T00:00:00.000Z')); // a second version of one x-foo
+      await s.objects.writeBatch('c1', batch, policy);
+      expect(await s.objects.countByType()).toEqual([
+        { type: 'x-fo', objects: 5, versions: 5 },
+        { type: 'x-foo', objects: 5, versions: 6 },
+        { type: 'x-foo-bar', objects: 5, versions: 5 },
+        { type: 'x-foo0', objects: 5, versions: 5 },
+      ]);
+      const ids = async (types: string[], versions: 'all' | 'last') =>
+        (await s.objects.listVersions({ types, versions, limit: 100 })).map((v) => v.id);
+      expect(await ids(['x-foo'], 'all')).toEqual([0, 0, 1, 2, 3, 4].map((n) => id('x-foo', n)));
+      expect(await ids(['x-foo'], 'last')).toEqual([0, 1, 2, 3, 4].map((n) => id('x-foo', n)));
+      expect(await ids(['x-foo-bar', 'x-fo'], 'last')).toEqual([
+        ...[0, 1, 2, 3, 4].map((n) => id('x-fo', n)),
+        ...[0, 1, 2, 3, 4].map((n) => id('x-foo-bar', n)),
+      ]);
+      // Paged by (id, version) after a given one.
+      const page = await s.objects.listVersions({
+        types: ['x-foo'],
+        versions: 'all',
+        after: { id: id('x-foo', 0), versionKey: '2021-01-01T00:00:00.000Z' },
+        limit: 2,
+      });
+      expect(page.map((v) => [v.id, v.versionKey])).toEqual([
+        [id('x-foo', 0), '2021-06-01T00:00:00.000Z'],
+        [id('x-foo', 1), '2021-01-01T00:00:00.000Z'],
+      ]);
+    });
+
     it('an all-or-nothing transaction leaves nothing behind when it fails', async () => {
       const s = await open();
       await expect(
