@@ -89,8 +89,6 @@ export class BackgroundCheckpointer {
   private bulkDepth = 0;
   /** The WAL size from which writers wait for a catch-up (higher after one that could not rewind the WAL). */
   private pressureAt: number;
-  /** The last checkpoint copied every frame the WAL had when it started. */
-  private lastComplete = false;
   /** Waiters for the running checkpoint to finish. */
   private finished: (() => void)[] = [];
   private catchingUp: Promise<void> | undefined;
@@ -99,7 +97,10 @@ export class BackgroundCheckpointer {
   private commits = 0;
   /** `commits` when the running (or last) checkpoint was asked for. */
   private requestedAt = -1;
-  /** `requestedAt` of the last checkpoint that copied every frame, -1 if the last one did not. */
+  /**
+   * `requestedAt` of the last checkpoint if it copied every frame the WAL had when it started; -1 if it did not (or
+   * the worker failed).
+   */
   private completeAt = -1;
   /** Bytes committed since the WAL was last rewound (or since a rewind was last tried). */
   private sinceRewind = 0;
@@ -188,7 +189,7 @@ export class BackgroundCheckpointer {
     if (this.running) await this.checkpointFinished();
     // Copied whole: the next write rewinds the WAL. If a long read kept part of it from being copied, the file
     // stays large: wait again only once it has grown by half as much more, not before every batch.
-    if (!this.lastComplete) this.pressureAt = this.walBytes() + this.pressureBytes / 2;
+    if (this.completeAt === -1) this.pressureAt = this.walBytes() + this.pressureBytes / 2;
   }
 
   /**
@@ -233,9 +234,9 @@ export class BackgroundCheckpointer {
       if (r.failed !== null) this.lastError = r.failed;
       else {
         this.done++;
-        this.lastComplete = r.log >= 0 && r.log === r.checkpointed;
-        this.completeAt = this.lastComplete ? this.requestedAt : -1;
-        if (this.lastComplete) this.pressureAt = this.pressureBytes;
+        const complete = r.log >= 0 && r.log === r.checkpointed;
+        this.completeAt = complete ? this.requestedAt : -1;
+        if (complete) this.pressureAt = this.pressureBytes;
       }
       this.running = false;
       this.wakeWaiters();
@@ -248,7 +249,7 @@ export class BackgroundCheckpointer {
       this.lastError = err.message;
       this.broken = true;
       this.running = false;
-      this.lastComplete = false;
+      this.completeAt = -1;
       this.wakeWaiters();
     });
     // Closed or gone: nobody waits for a checkpoint that will not come.
